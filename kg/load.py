@@ -583,48 +583,6 @@ def _json_place(exc: Exception) -> str:
     return "file"
 
 
-class _LineStream(io.TextIOBase):
-    """A read-only text stream over decoded lines, for pandas."""
-
-    def __init__(self, lines: Iterable[tuple[int, str]]) -> None:
-        self._lines = iter(lines)
-        self._buffer = ""
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> str:
-        while size is None or size < 0 or len(self._buffer) < size:
-            try:
-                self._buffer += next(self._lines)[1] + "\n"
-            except StopIteration:
-                break
-        if size is None or size < 0:
-            out, self._buffer = self._buffer, ""
-        else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def readline(self, size: int | None = -1) -> str:
-        if self._buffer:
-            head, sep, rest = self._buffer.partition("\n")
-            self._buffer = rest
-            return head + sep
-        try:
-            return next(self._lines)[1] + "\n"
-        except StopIteration:
-            return ""
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
-
-
 def read_csv(
     lines: Iterable[tuple[int, str]],
     path: str,
@@ -632,37 +590,48 @@ def read_csv(
     columns: Mapping[str, str] | None = None,
     sep: str = ",",
 ) -> Iterator[Paper]:
-    """CSV or TSV with a header row, read in chunks with pandas; ``columns`` maps our fields to theirs."""
-    import pandas as pd
+    """CSV or TSV with a header row; ``columns`` maps our fields to theirs (``{"abstract": "Summary"}``).
 
+    Read with the standard library's csv module rather than pandas: it streams, keeps the
+    line number of every row, and lets a ragged row be reported instead of silently
+    shifted into the wrong columns.
+    """
     rename = {their: ours for ours, their in (columns or {}).items()}
+    csv.field_size_limit(1 << 26)  # 64 MB: a huge abstract is kept, not a parse error
+    numbered = iter(lines)
+    current = [0]
 
-    def bad_line(fields: list[str]) -> None:
-        preview = clean_text(fields[0])[:40] if fields else ""
-        report(ReadProblem(path, "row", f"ragged row of {len(fields)} fields starting {preview!r}; skipped"))
-        return None
+    def text_lines() -> Iterator[str]:
+        for number, line in numbered:
+            current[0] = number
+            yield line + "\n"
 
+    reader = csv.reader(text_lines(), delimiter=sep)
     try:
-        chunks = pd.read_csv(
-            _LineStream(lines), sep=sep, dtype=str, keep_default_na=False, chunksize=2000,
-            engine="python", on_bad_lines=bad_line, skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
-        )
-        row = 1
-        for chunk in chunks:
-            chunk = chunk.rename(columns=lambda c: rename.get(str(c).strip(), str(c).strip()))
-            if "title" not in {c.lower() for c in chunk.columns}:
-                found = ", ".join(map(str, chunk.columns[:8]))
-                report(ReadProblem(path, "header", f"no 'title' column (found: {found}); use --columns title=NAME"))
-                return
-            for record in chunk.to_dict("records"):
-                row += 1
-                paper = make_paper(record, f"{path}:{row}", lambda m, r=row: report(ReadProblem(path, f"row {r}", m)))
-                if paper is not None:
-                    yield paper
-    except pd.errors.EmptyDataError:
-        report(ReadProblem(path, "file", "empty CSV, no header"))
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        report(ReadProblem(path, "file", f"CSV parse error: {clean_text(exc)[:120]}; rest skipped"))
+        header = next(reader, None)
+        if header is None:
+            report(ReadProblem(path, "file", "empty CSV, no header"))
+            return
+        names = [rename.get(h.strip(), h.strip()) for h in header]
+        if "title" not in {n.lower() for n in names}:
+            found = ", ".join(h for h in header[:8])
+            report(ReadProblem(path, "line 1", f"no 'title' column (found: {found}); use --columns title=NAME"))
+            return
+        for fields in reader:
+            where = f"line {current[0]}"
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) != len(names):
+                preview = clean_text(fields[0])[:40]
+                report(ReadProblem(path, where, f"ragged row: {len(fields)} fields, header has {len(names)} "
+                                                f"(starts {preview!r}); skipped"))
+                continue
+            paper = make_paper(dict(zip(names, fields)), f"{path}:{current[0]}",
+                               lambda m, w=where: report(ReadProblem(path, w, m)))
+            if paper is not None:
+                yield paper
+    except csv.Error as exc:
+        report(ReadProblem(path, f"line {current[0]}", f"CSV parse error: {clean_text(exc)[:120]}; rest skipped"))
 
 
 _ATOM = "{http://www.w3.org/2005/Atom}"

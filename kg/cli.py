@@ -1,0 +1,270 @@
+"""The ``kg`` command line: each command parses its arguments and calls the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.load import FORMATS, InputError
+from kg.model import ReadProblem
+
+#: How many problems are printed one by one before the rest are only counted.
+SHOWN_PROBLEMS = 20
+
+
+class _Problems:
+    """Prints the first problems to stderr and counts the rest."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.count = 0
+        self.quiet = quiet
+
+    def __call__(self, problem: ReadProblem) -> None:
+        self.count += 1
+        if not self.quiet and self.count <= SHOWN_PROBLEMS:
+            click.echo(f"warning: {problem}", err=True)
+        elif not self.quiet and self.count == SHOWN_PROBLEMS + 1:
+            click.echo("warning: more problems follow; only counted from here", err=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"kg: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _parse_columns(value: str | None) -> dict[str, str] | None:
+    if not value:
+        return None
+    mapping = {}
+    for part in value.split(","):
+        ours, sep, theirs = part.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise click.BadParameter(f"expected FIELD=COLUMN pairs, got {part!r}", param_hint="--columns")
+        mapping[ours.strip()] = theirs.strip()
+    return mapping
+
+
+def _progress(quiet: bool):
+    state = {"last": 0.0, "start": time.monotonic()}
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if quiet or total < 200:
+            return
+        if done == total or now - state["last"] >= 2.0:
+            state["last"] = now
+            rate = done / max(now - state["start"], 1e-9)
+            click.echo(f"\rextracting: {done}/{total} papers ({rate:.0f}/s)", err=True, nl=done == total)
+
+    return show
+
+
+input_args = click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+format_opt = click.option("--format", "fmt", type=click.Choice(FORMATS), help="Force a reader instead of guessing.")
+columns_opt = click.option("--columns", help="CSV/TSV column mapping, e.g. 'title=Title,abstract=Summary'.")
+profile_opt = click.option("--profile", type=click.Choice(["accurate", "fast"]), default="accurate",
+                           show_default=True, help="Extraction profile.")
+jobs_opt = click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+                        help="Extraction processes.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kg")
+def main() -> None:
+    """Build knowledge graphs of ML methods, models, datasets and benchmarks from paper abstracts."""
+
+
+@main.command()
+@input_args
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder for graph.ttl, index.html and the CSV tables.")
+@format_opt
+@columns_opt
+@profile_opt
+@jobs_opt
+@click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="File of forced merges and splits (see `kg entities --help`).")
+@click.option("--no-html", is_flag=True, help="Skip the HTML explorer.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str | None, profile: str, jobs: int,
+          overrides: Path | None, no_html: bool, quiet: bool) -> None:
+    """Read papers from INPUT files or folders and write the knowledge graph to OUT.
+
+    INPUT may be Hugging Face daily-papers pages saved as text, JSON or JSONL (arXiv
+    snapshot layout included), CSV/TSV, or arXiv API Atom XML; folders and .gz files
+    expand, and '-' reads standard input.
+    """
+    from kg.pipeline import build as build_graph
+
+    problems = _Problems(quiet)
+    started = time.monotonic()
+    try:
+        graph = build_graph(list(inputs), fmt=fmt, columns=_parse_columns(columns), profile=profile, jobs=jobs,
+                            overrides=overrides, on_problem=problems, progress=_progress(quiet))
+        written = graph.save(out_dir, html=not no_html)
+    except InputError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{getattr(exc, 'filename', '') or out_dir}: {exc.strerror or exc}")
+    click.echo(graph.report.summary())
+    click.echo(f"wrote {len(written)} files to {out_dir} in {time.monotonic() - started:.1f} s")
+
+
+@main.command()
+@input_args
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON here instead of standard output.")
+@format_opt
+@columns_opt
+@profile_opt
+@jobs_opt
+@click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
+def extract(inputs: tuple[str, ...], out_file: Path | None, fmt: str | None, columns: str | None, profile: str,
+            jobs: int, quiet: bool) -> None:
+    """Extract entities from each paper and print the JSON list of the extraction contract.
+
+    One object per paper: {"id", "title", "entities": [{"name", "aliases", "type",
+    "role", "confidence", "mentions": [{"field", "start", "end", "text"}]}]}.
+    """
+    from kg.extract import to_contract
+    from kg.pipeline import extract_papers, read_corpus
+
+    problems = _Problems(quiet)
+    try:
+        papers = read_corpus(list(inputs), fmt=fmt, columns=_parse_columns(columns), on_problem=problems)
+        records = [to_contract(x) for x in extract_papers(papers.values(), profile=profile, jobs=jobs,
+                                                           progress=lambda n: _progress(quiet)(n, len(papers)))]
+    except InputError as exc:
+        _fail(str(exc))
+    text = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        from kg.atomic import write_atomic
+
+        write_atomic(out_file, text)
+        if not quiet:
+            click.echo(f"wrote {len(records)} papers to {out_file}", err=True)
+
+
+@main.command()
+@click.option("--gold", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Gold annotations (JSON list, GUIDELINE.md format).")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@profile_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def evaluate(gold: Path, input_path: Path, profile: str, as_json: bool) -> None:
+    """Score extraction against gold annotations: strict, grouped and untyped P/R/F1.
+
+    INPUT is either papers to extract from (any reader format) or predictions already
+    in the extraction contract (a JSON list whose objects have "entities").
+    """
+    from kg.evaluate import evaluate as score
+    from kg.evaluate import format_report
+    from kg.extract import to_contract
+    from kg.pipeline import extract_papers, read_corpus
+
+    gold_records = _read_json_list(gold)
+    predicted = _contract_records(input_path)
+    if predicted is None:
+        try:
+            papers = read_corpus([input_path], on_problem=_Problems())
+        except InputError as exc:
+            _fail(str(exc))
+        predicted = [to_contract(x) for x in extract_papers(papers.values(), profile=profile)]
+    report = score(gold_records, predicted)
+    click.echo(json.dumps(report, indent=1, sort_keys=True) if as_json else format_report(report))
+
+
+def _read_json_list(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{path}: cannot read: {exc}")
+    except json.JSONDecodeError as exc:
+        _fail(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON ({exc.msg})")
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        _fail(f"{path}: expected a JSON list of objects")
+    return data
+
+
+def _contract_records(path: Path) -> list[dict[str, Any]] | None:
+    """The file's records when it already holds predictions (objects with "entities"), else None."""
+    if path.suffix.lower() != ".json":
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if isinstance(data, list) and data and all(isinstance(r, dict) and "entities" in r for r in data):
+        return data
+    return None
+
+
+@main.command()
+@click.argument("graph_path", metavar="GRAPH", type=click.Path(exists=True, path_type=Path))
+@click.argument("query")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Parameter of a named query (repeatable).")
+@click.option("--output", "-f", "output", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Result format.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Give up after this many seconds.")
+def query(graph_path: Path, query: str, params: tuple[str, ...], output: str, timeout: float) -> None:
+    """Run a SPARQL query on GRAPH (an export folder or RDF file).
+
+    QUERY is SPARQL text, a .rq file, or the name of a named query (see `kg queries`).
+    Updates are refused: the graph is read-only.
+    """
+    from kg.graph import KnowledgeGraph
+    from kg.queryrun import resolve_query, run_with_timeout
+
+    try:
+        text = resolve_query(query, dict(_split_param(p) for p in params))
+    except (KeyError, ValueError) as exc:
+        _fail(str(exc).strip("'\""))
+    try:
+        graph = KnowledgeGraph.load(graph_path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        _fail(f"{graph_path}: cannot load graph: {str(exc).splitlines()[0]}")
+    try:
+        result = run_with_timeout(graph, text, timeout)
+    except PermissionError as exc:
+        _fail(str(exc))
+    except TimeoutError:
+        _fail(f"query ran longer than {timeout:g} s and was stopped")
+    except SyntaxError as exc:
+        _fail(f"invalid SPARQL: {str(exc).splitlines()[0]}")
+    _print_result(result, output)
+
+
+def _split_param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--param")
+    return name.strip(), value
+
+
+def _print_result(result: Any, output: str) -> None:
+    import pandas as pd
+
+    if isinstance(result, bool):
+        click.echo(json.dumps({"boolean": result}) if output == "json" else str(result).lower())
+        return
+    frame: pd.DataFrame = result
+    if output == "csv":
+        click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+    elif output == "json":
+        click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200,
+                               "display.max_colwidth", 80):
+            click.echo(frame.to_string(index=False) if len(frame) else "(no results)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

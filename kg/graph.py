@@ -1,0 +1,552 @@
+"""The graph: one data model in a pyoxigraph store, with pandas, rdflib and NetworkX views.
+
+Every term comes from :mod:`kg.vocab` (checked against ``ontology/kg.ttl``). IRIs are
+minted from paper keys and canonical entity keys only, so they are identical across
+rebuilds and input order.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import pandas as pd
+import pyoxigraph as ox
+
+from kg.model import ENTITY_TYPES, CanonicalEntity, Link, Paper
+from kg.vocab import DCTERMS, KGO, KGR_NS, PREFIXES, PROV, RDF_TYPE, RELATION_BY_TYPE, SCHEMA, SKOS, XSD
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import rdflib
+
+_XSD = PREFIXES["xsd"]
+
+
+# --------------------------------------------------------------------------- IRIs
+
+
+def _safe(text: str) -> str:
+    """Percent-encode everything outside unreserved characters and ``/``."""
+    return quote(text, safe="/-._~")
+
+
+def paper_iri(key: str) -> ox.NamedNode:
+    """IRI of a paper from its key: ``arxiv:2401.00001`` → ``kgr:paper/arxiv/2401.00001``.
+
+    >>> paper_iri("arxiv:2401.00001").value
+    'https://w3id.org/kg-ml/id/paper/arxiv/2401.00001'
+    """
+    scheme, _, rest = key.partition(":")
+    return ox.NamedNode(f"{KGR_NS}paper/{_safe(scheme)}/{_safe(rest)}")
+
+
+def entity_iri(key: str) -> ox.NamedNode:
+    """IRI of a canonical entity from its key (``model/llama-2``)."""
+    return ox.NamedNode(KGR_NS + _safe(key))
+
+
+def link_iri(paper_key: str, entity_key: str) -> ox.NamedNode:
+    return ox.NamedNode(paper_iri(paper_key).value.replace("/paper/", "/link/", 1) + "/" + _safe(entity_key))
+
+
+def mention_iri(paper_key: str, field: str, start: int, end: int) -> ox.NamedNode:
+    return ox.NamedNode(paper_iri(paper_key).value.replace("/paper/", "/mention/", 1) + f"/{field}-{start}-{end}")
+
+
+def extractor_iri(version: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{KGR_NS}extractor/{_safe(version)}")
+
+
+# --------------------------------------------------------------------------- literals
+
+
+def _text(value: str) -> ox.Literal:
+    return ox.Literal(value)
+
+
+def _int(value: int) -> ox.Literal:
+    return ox.Literal(str(int(value)), datatype=XSD.integer)
+
+
+def _decimal(value: float) -> ox.Literal:
+    return ox.Literal(f"{float(value):.3f}", datatype=XSD.decimal)
+
+
+def date_literal(date: str) -> ox.Literal:
+    """A typed literal for an ISO date, year-month, year or month-day (``--MM-DD``)."""
+    if date.startswith("--"):
+        return ox.Literal(date, datatype=XSD.gMonthDay)
+    datatype = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}.get(len(date), XSD.string)
+    return ox.Literal(date, datatype=datatype)
+
+
+def relation_name(entity_type: str) -> str:
+    """The ``used`` relation of an entity type (``Benchmark`` → ``evaluatesOn``)."""
+    return RELATION_BY_TYPE[entity_type]
+
+
+# --------------------------------------------------------------------------- triples
+
+
+def paper_triples(paper: Paper) -> Iterator[ox.Triple]:
+    s = paper_iri(paper.key)
+    yield ox.Triple(s, RDF_TYPE, KGO.Paper)
+    yield ox.Triple(s, DCTERMS.title, _text(paper.title))
+    if paper.abstract:
+        yield ox.Triple(s, DCTERMS.abstract, _text(paper.abstract))
+    if paper.date:
+        yield ox.Triple(s, DCTERMS.date, date_literal(paper.date))
+    for name in paper.authors:
+        yield ox.Triple(s, KGO.authorName, _text(name))
+    if paper.author_count is not None:
+        yield ox.Triple(s, KGO.authorCount, _int(paper.author_count))
+    if paper.upvotes is not None:
+        yield ox.Triple(s, KGO.upvotes, _int(paper.upvotes))
+    if paper.organisation:
+        yield ox.Triple(s, KGO.organisation, _text(paper.organisation))
+    if paper.url:
+        yield ox.Triple(s, SCHEMA.url, ox.Literal(paper.url, datatype=XSD.anyURI))
+    if paper.arxiv_id:
+        yield ox.Triple(s, KGO.arxivId, _text(paper.arxiv_id))
+    if paper.doi:
+        yield ox.Triple(s, KGO.doi, _text(paper.doi))
+    for category in paper.categories:
+        yield ox.Triple(s, KGO.category, _text(category))
+    for source in paper.sources:
+        yield ox.Triple(s, KGO.source, _text(source))
+    if paper.input_id:
+        yield ox.Triple(s, KGO.inputId, _text(paper.input_id))
+
+
+def entity_triples(entity: CanonicalEntity, paper_count: int) -> Iterator[ox.Triple]:
+    s = entity_iri(entity.key)
+    yield ox.Triple(s, RDF_TYPE, KGO[entity.type])
+    yield ox.Triple(s, SKOS.prefLabel, _text(entity.label))
+    yield ox.Triple(s, KGO.key, _text(entity.key))
+    for alias in entity.aliases:
+        if alias != entity.label:
+            yield ox.Triple(s, SKOS.altLabel, _text(alias))
+    if entity.variant_of:
+        yield ox.Triple(s, KGO.variantOf, entity_iri(entity.variant_of))
+    yield ox.Triple(s, KGO.paperCount, _int(paper_count))
+    for reason in entity.evidence:
+        yield ox.Triple(s, KGO.mergeEvidence, _text(reason))
+
+
+def link_triples(link: Link, entity_type: str, agent: ox.NamedNode, paper: Paper | None) -> Iterator[ox.Triple]:
+    p = paper_iri(link.paper_key)
+    e = entity_iri(link.entity_key)
+    relation = KGO[relation_name(entity_type)]
+    yield ox.Triple(p, relation, e)
+    yield ox.Triple(p, KGO.mentions, e)
+    if link.role == "proposed":
+        yield ox.Triple(p, KGO.proposes, e)
+    node = link_iri(link.paper_key, link.entity_key)
+    yield ox.Triple(node, RDF_TYPE, KGO.Link)
+    yield ox.Triple(node, KGO.paper, p)
+    yield ox.Triple(node, KGO.entity, e)
+    yield ox.Triple(node, KGO.relation, KGO.proposes if link.role == "proposed" else relation)
+    yield ox.Triple(node, KGO.role, _text(link.role))
+    yield ox.Triple(node, KGO.confidence, _decimal(link.confidence))
+    yield ox.Triple(node, KGO.mentionCount, _int(len(link.mentions)))
+    for mention in link.mentions:
+        m = mention_iri(link.paper_key, mention.field, mention.start, mention.end)
+        yield ox.Triple(node, KGO.hasMention, m)
+        yield ox.Triple(m, RDF_TYPE, KGO.Mention)
+        yield ox.Triple(m, KGO.inPaper, p)
+        yield ox.Triple(m, KGO.ofEntity, e)
+        yield ox.Triple(m, KGO.exact, _text(mention.text))
+        yield ox.Triple(m, KGO.field, _text(mention.field))
+        yield ox.Triple(m, KGO.start, _int(mention.start))
+        yield ox.Triple(m, KGO.end, _int(mention.end))
+        if mention.sentence:
+            yield ox.Triple(m, KGO.sentence, _text(mention.sentence))
+            yield ox.Triple(m, KGO.sentenceStart, _int(mention.sentence_start))
+        yield ox.Triple(m, KGO.confidence, _decimal(link.confidence))
+        yield ox.Triple(m, KGO.role, _text(link.role))
+        yield ox.Triple(m, PROV.wasGeneratedBy, agent)
+
+
+def corpus_triples(
+    papers: Mapping[str, Paper],
+    entities: Mapping[str, CanonicalEntity],
+    links: Iterable[Link],
+    extractor_version: str,
+) -> Iterator[ox.Triple]:
+    """Every triple of a built corpus (unsorted)."""
+    links = list(links)
+    agent = extractor_iri(extractor_version)
+    yield ox.Triple(agent, RDF_TYPE, PROV.SoftwareAgent)
+    yield ox.Triple(agent, SKOS.prefLabel, _text(f"kg extractor {extractor_version}"))
+    for paper in papers.values():
+        yield from paper_triples(paper)
+    counts: dict[str, set[str]] = {}
+    for link in links:
+        counts.setdefault(link.entity_key, set()).add(link.paper_key)
+    for entity in entities.values():
+        yield from entity_triples(entity, len(counts.get(entity.key, ())))
+    for link in links:
+        yield from link_triples(link, entities[link.entity_key].type, agent, papers.get(link.paper_key))
+
+
+def _term_sort_key(term: Any) -> tuple[int, str, str]:
+    if isinstance(term, ox.NamedNode):
+        return (0, term.value, "")
+    if isinstance(term, ox.Literal):
+        return (1, term.value, term.datatype.value if term.datatype else "")
+    return (2, str(term), "")
+
+
+def sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Triples in a canonical order (subject, then ``rdf:type`` first, then predicate, object)."""
+    return sorted(
+        set(triples),
+        key=lambda t: (_term_sort_key(t.subject), t.predicate != RDF_TYPE, t.predicate.value, _term_sort_key(t.object)),
+    )
+
+
+# --------------------------------------------------------------------------- SPARQL helpers
+
+
+def python_value(term: Any) -> Any:
+    """Convert an RDF term to a plain Python value for DataFrames."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        if datatype in (_XSD + "integer", _XSD + "int", _XSD + "long", _XSD + "nonNegativeInteger"):
+            return int(term.value)
+        if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
+            value = float(term.value)
+            return value if math.isfinite(value) else None
+        if datatype == _XSD + "boolean":
+            return term.value == "true"
+        return term.value
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return str(term)
+
+
+def results_frame(results: Any) -> pd.DataFrame:
+    """A SELECT result as a DataFrame (columns in query order)."""
+    columns = [v.value for v in results.variables]
+    rows = [[python_value(solution[c]) for c in columns] for solution in results]
+    return pd.DataFrame(rows, columns=columns)
+
+
+_PREFIX_HEADER = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+_PAPERS_QUERY = """
+SELECT ?iri ?input ?title ?abstract ?date ?author_count ?upvotes ?organisation ?url ?arxiv_id ?doi
+       (GROUP_CONCAT(DISTINCT ?author; separator="; ") AS ?authors)
+       (GROUP_CONCAT(DISTINCT ?category; separator="; ") AS ?categories)
+       (GROUP_CONCAT(DISTINCT ?source; separator="; ") AS ?sources)
+WHERE {
+  ?iri a kgo:Paper ; dcterms:title ?title .
+  OPTIONAL { ?iri kgo:inputId ?input }
+  OPTIONAL { ?iri dcterms:abstract ?abstract }
+  OPTIONAL { ?iri dcterms:date ?date }
+  OPTIONAL { ?iri kgo:authorCount ?author_count }
+  OPTIONAL { ?iri kgo:upvotes ?upvotes }
+  OPTIONAL { ?iri kgo:organisation ?organisation }
+  OPTIONAL { ?iri schema:url ?url }
+  OPTIONAL { ?iri kgo:arxivId ?arxiv_id }
+  OPTIONAL { ?iri kgo:doi ?doi }
+  OPTIONAL { ?iri kgo:authorName ?author }
+  OPTIONAL { ?iri kgo:category ?category }
+  OPTIONAL { ?iri kgo:source ?source }
+}
+GROUP BY ?iri ?input ?title ?abstract ?date ?author_count ?upvotes ?organisation ?url ?arxiv_id ?doi
+ORDER BY ?iri
+"""
+
+_ENTITIES_QUERY = """
+SELECT ?key ?iri ?type ?label (GROUP_CONCAT(DISTINCT ?alias; separator="|") AS ?aliases) ?paper_count ?variant_of
+       (GROUP_CONCAT(DISTINCT STR(?proposer); separator="; ") AS ?proposed_by)
+WHERE {
+  ?iri kgo:key ?key ; a ?class ; skos:prefLabel ?label .
+  FILTER(STRSTARTS(STR(?class), STR(kgo:)))
+  BIND(STRAFTER(STR(?class), STR(kgo:)) AS ?type)
+  OPTIONAL { ?iri kgo:paperCount ?paper_count }
+  OPTIONAL { ?iri skos:altLabel ?alias }
+  OPTIONAL { ?iri kgo:variantOf/kgo:key ?variant_of }
+  OPTIONAL { ?proposer kgo:proposes ?iri }
+}
+GROUP BY ?key ?iri ?type ?label ?paper_count ?variant_of
+ORDER BY ?key
+"""
+
+_LINKS_QUERY = """
+SELECT ?paper ?entity_key ?relation ?role ?confidence ?mention_count ?name
+WHERE {
+  ?link a kgo:Link ; kgo:paper ?paper ; kgo:entity ?entity ; kgo:relation ?rel ; kgo:role ?role ;
+        kgo:confidence ?confidence ; kgo:mentionCount ?mention_count .
+  ?entity kgo:key ?entity_key ; skos:prefLabel ?name .
+  BIND(STRAFTER(STR(?rel), STR(kgo:)) AS ?relation)
+}
+ORDER BY ?paper ?entity_key
+"""
+
+_MENTIONS_QUERY = """
+SELECT ?paper ?entity_key ?field ?start ?end ?text ?sentence ?sentence_start ?confidence ?role
+WHERE {
+  ?m a kgo:Mention ; kgo:inPaper ?paper ; kgo:ofEntity ?entity ; kgo:field ?field ; kgo:start ?start ;
+     kgo:end ?end ; kgo:exact ?text ; kgo:confidence ?confidence ; kgo:role ?role .
+  ?entity kgo:key ?entity_key .
+  OPTIONAL { ?m kgo:sentence ?sentence ; kgo:sentenceStart ?sentence_start }
+}
+ORDER BY ?paper ?field ?start ?entity_key
+"""
+
+
+def _paper_key_from_iri(iri: str) -> str:
+    path = iri[len(KGR_NS + "paper/"):]
+    scheme, _, rest = path.partition("/")
+    from urllib.parse import unquote
+
+    return f"{unquote(scheme)}:{unquote(rest)}"
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+class KnowledgeGraph:
+    """A knowledge graph of papers and the research entities they name.
+
+    Build one with :func:`kg.build`, or load an export with :meth:`load`.
+
+    Examples
+    --------
+    >>> g = KnowledgeGraph.from_turtle('''
+    ... @prefix kgo: <https://w3id.org/kg-ml/ontology#> .
+    ... @prefix dcterms: <http://purl.org/dc/terms/> .
+    ... <https://w3id.org/kg-ml/id/paper/arxiv/2401.00001> a kgo:Paper ; dcterms:title "A paper" .
+    ... ''')
+    >>> g.papers[["id", "title"]].values.tolist()
+    [['arxiv:2401.00001', 'A paper']]
+    """
+
+    def __init__(self, store: ox.Store | None = None, *, extractor_version: str | None = None) -> None:
+        self.store = store if store is not None else ox.Store()
+        self.extractor_version = extractor_version
+        self.problems: list[Any] = []
+        self.cooccurrence: dict[tuple[str, str], int] = {}
+
+    # -- construction ---------------------------------------------------------
+
+    @classmethod
+    def from_corpus(
+        cls,
+        papers: Mapping[str, Paper],
+        entities: Mapping[str, CanonicalEntity],
+        links: Iterable[Link],
+        extractor_version: str,
+    ) -> KnowledgeGraph:
+        """Build the store from merged papers and linked entities."""
+        graph = cls(extractor_version=extractor_version)
+        graph.store.bulk_extend(
+            ox.Quad(t.subject, t.predicate, t.object) for t in corpus_triples(papers, entities, links, extractor_version)
+        )
+        return graph
+
+    @classmethod
+    def from_turtle(cls, text: str | bytes) -> KnowledgeGraph:
+        """Load a graph from Turtle text."""
+        graph = cls()
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        graph.store.bulk_load(data, format=ox.RdfFormat.TURTLE)
+        return graph
+
+    @classmethod
+    def load(cls, path: str | Path) -> KnowledgeGraph:
+        """Load an export folder (its ``graph.ttl``) or an RDF file (Turtle, N-Triples, ...)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / "graph.ttl"
+        graph = cls()
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+        graph.store.bulk_load(path=str(path), format=fmt)
+        return graph
+
+    # -- queries --------------------------------------------------------------
+
+    def sparql(self, query: str) -> pd.DataFrame | bool:
+        """Run a SPARQL 1.1 query; SELECT gives a DataFrame, ASK a bool, CONSTRUCT a DataFrame of s, p, o.
+
+        The prefixes of the exports (``kgo:``, ``kgr:``, ``dcterms:``, ``skos:``...) are predeclared.
+        Updates are refused: the graph is read-only through this method.
+        """
+        if _is_update(query):
+            raise PermissionError("SPARQL updates are refused: the graph is read-only")
+        results = self.store.query(query, prefixes=PREFIXES)
+        if isinstance(results, ox.QuerySolutions):
+            return results_frame(results)
+        if isinstance(results, ox.QueryBoolean):
+            return bool(results)
+        return pd.DataFrame(
+            [[python_value(t.subject), python_value(t.predicate), python_value(t.object)] for t in results],
+            columns=["subject", "predicate", "object"],
+        )
+
+    def _select(self, query: str) -> pd.DataFrame:
+        result = self.store.query(query, prefixes=PREFIXES)
+        return results_frame(result)
+
+    @property
+    def papers(self) -> pd.DataFrame:
+        """One row per paper, ``id`` first (the input's id, else the paper key)."""
+        frame = self._select(_PAPERS_QUERY)
+        keys = [_paper_key_from_iri(i) for i in frame["iri"]]
+        frame.insert(0, "key", keys)
+        frame.insert(0, "id", [inp if isinstance(inp, str) and inp else key for inp, key in zip(frame["input"], keys)])
+        frame = frame.drop(columns=["input"])
+        order = ["id", "key", "iri", "title", "abstract", "date", "authors", "author_count", "upvotes", "organisation",
+                 "url", "arxiv_id", "doi", "categories", "sources"]
+        return frame[order].reset_index(drop=True)
+
+    @property
+    def entities(self) -> pd.DataFrame:
+        """One row per canonical entity: key, iri, type, label, aliases, paper_count, variant_of, proposed_by."""
+        frame = self._select(_ENTITIES_QUERY)
+        frame["proposed_by"] = [
+            "; ".join(sorted(_paper_key_from_iri(p) for p in v.split("; "))) if isinstance(v, str) and v else ""
+            for v in frame["proposed_by"]
+        ]
+        frame["variant_of"] = frame["variant_of"].fillna("")
+        frame["aliases"] = frame["aliases"].fillna("")
+        frame["paper_count"] = frame["paper_count"].fillna(0).astype(int)
+        return frame.reset_index(drop=True)
+
+    @property
+    def links(self) -> pd.DataFrame:
+        """One row per paper → entity link, with its relation, role, confidence and mention count."""
+        frame = self._select(_LINKS_QUERY)
+        frame.insert(0, "paper_key", [_paper_key_from_iri(p) for p in frame["paper"]])
+        return frame.drop(columns=["paper"]).reset_index(drop=True)
+
+    @property
+    def mentions(self) -> pd.DataFrame:
+        """One row per mention: where in which paper an entity is named, with its sentence."""
+        frame = self._select(_MENTIONS_QUERY)
+        frame.insert(0, "paper_key", [_paper_key_from_iri(p) for p in frame["paper"]])
+        frame = frame.drop(columns=["paper"])
+        frame["sentence"] = frame["sentence"].fillna("")
+        frame["sentence_start"] = frame["sentence_start"].fillna(0).astype(int)
+        return frame.reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    # -- views ----------------------------------------------------------------
+
+    def triples(self) -> list[ox.Triple]:
+        """All triples in canonical order."""
+        return sorted_triples(ox.Triple(q.subject, q.predicate, q.object) for q in self.store)
+
+    def to_turtle(self) -> str:
+        """The graph as deterministic, prefixed Turtle."""
+        return to_turtle(self)
+
+    def to_rdflib(self) -> rdflib.Graph:
+        """The graph as an :class:`rdflib.Graph` (a copy)."""
+        import rdflib
+
+        g = rdflib.Graph()
+        for prefix, iri in PREFIXES.items():
+            g.bind(prefix, iri)
+        g.parse(data=ox.serialize(self.triples(), format=ox.RdfFormat.N_TRIPLES), format="nt")
+        return g
+
+    def to_networkx(self) -> nx.Graph:
+        """An undirected NetworkX graph: paper and entity nodes, one edge per paper → entity link.
+
+        Nodes carry ``kind`` (``Paper`` or the entity type), ``label``; edges carry
+        ``relation``, ``role``, ``weight`` (mention count) and ``confidence``.
+        """
+        import networkx as nx
+
+        g = nx.Graph()
+        for row in self.papers.itertuples(index=False):
+            g.add_node(row.key, kind="Paper", label=row.title, id=row.id, date=row.date)
+        for row in self.entities.itertuples(index=False):
+            g.add_node(row.key, kind=row.type, label=row.label, aliases=row.aliases, paper_count=row.paper_count)
+        for row in self.links.itertuples(index=False):
+            g.add_edge(row.paper_key, row.entity_key, relation=row.relation, role=row.role,
+                       weight=row.mention_count, confidence=row.confidence)
+        return g
+
+    def paper_key(self, paper_id: str) -> str:
+        """Resolve a paper id (input id, key or IRI) to its key; KeyError if unknown."""
+        papers = self.papers
+        for column in ("key", "id", "iri", "arxiv_id"):
+            hit = papers.loc[papers[column] == paper_id, "key"]
+            if len(hit):
+                return str(hit.iloc[0])
+        raise KeyError(f"no paper with id {paper_id!r}")
+
+    def related_papers(self, paper_id: str, top: int = 10) -> pd.DataFrame:
+        """Papers sharing entities with ``paper_id``, best first.
+
+        The score weights each shared entity by its inverse paper frequency, so sharing
+        a rare benchmark counts more than sharing "Transformer".
+        """
+        key = self.paper_key(paper_id)
+        links = self.links
+        papers = self.papers.set_index("key")
+        df = links.groupby("entity_key")["paper_key"].nunique()
+        mine = set(links.loc[links["paper_key"] == key, "entity_key"])
+        rows = []
+        others = links[links["entity_key"].isin(mine) & (links["paper_key"] != key)]
+        n_papers = max(len(papers), 1)
+        for other, group in others.groupby("paper_key"):
+            shared = sorted(set(group["entity_key"]))
+            score = sum(math.log(1 + n_papers / df[e]) for e in shared)
+            rows.append((papers.loc[other, "id"], other, papers.loc[other, "title"], len(shared), round(score, 4),
+                         "; ".join(shared)))
+        frame = pd.DataFrame(rows, columns=["id", "key", "title", "shared", "score", "shared_entities"])
+        return frame.sort_values(["score", "key"], ascending=[False, True]).head(top).reset_index(drop=True)
+
+    def save(self, out_dir: str | Path, *, html: bool = True) -> dict[str, Path]:
+        """Write every export into ``out_dir`` (see :func:`kg.export.write_exports`)."""
+        from kg.export import write_exports
+
+        return write_exports(self, out_dir, html=html)
+
+
+#: Prefixes for entity IRIs in Turtle output.
+TURTLE_ENTITY_PREFIXES: dict[str, str] = {t.lower(): f"{KGR_NS}{t.lower()}/" for t in ENTITY_TYPES}
+
+
+def _is_update(query: str) -> bool:
+    stripped = re.sub(r"#[^\n]*", "", query)
+    stripped = re.sub(r"(?is)\b(PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)", "", stripped).strip()
+    return bool(re.match(r"(?i)(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", stripped))
+
+
+def to_turtle(graph: KnowledgeGraph) -> str:
+    """Serialise ``graph`` as deterministic Turtle: fixed prefixes, triples in canonical order.
+
+    Entity IRIs are written with one prefix per type (``model:llama-2``); other resource
+    IRIs in full, so no local name needs escaping and every Turtle parser reads the file.
+    """
+    prefixes = {**PREFIXES, **TURTLE_ENTITY_PREFIXES}
+    prefixes.pop("kgr")
+    body = ox.serialize(graph.triples(), format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    # Oxigraph writes prefixes in hash order: put them in our fixed order for byte-identical output.
+    lines = body.split("\n")
+    first = next((i for i, line in enumerate(lines) if not line.startswith("@prefix")), len(lines))
+    header = [f"@prefix {p}: <{iri}> ." for p, iri in prefixes.items()]
+    return "\n".join(header + lines[first:])
+
+
+def write_turtle(graph: KnowledgeGraph, path: str | Path) -> Path:
+    """Write :func:`to_turtle` atomically to ``path``."""
+    from kg.atomic import write_atomic
+
+    return write_atomic(path, to_turtle(graph))
+
