@@ -1,0 +1,263 @@
+"""Candidate entity spans: name-shaped tokens and proper-noun runs, abbreviation
+definitions, gazetteer and metric-lexicon matches, and lower-case term phrases ending
+in a cue head word (``object detection``, ``supervised fine-tuning``, ``top-1 accuracy``).
+
+Works with or without a tagger: with POS tags (the ``accurate`` profile) a phrase's
+modifiers must be adjectives, nouns or participles; without them (``fast``) a closed
+list of function and generic words bounds the phrase.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from kg.components.lexicon import metric_names, norm_key, type_cues, _data_lines
+from kg.components.tokenizer import _NAME_SUFFIXES, is_name_token
+
+SIZE_RE = re.compile(r"^\d+(\.\d+)?[BMKbmk]$|^\d+x\d+[BMbm]$")
+VERSION_RE = re.compile(r"^v?\d+(\.\d+)*$")
+_CAMEL_RE = re.compile(r"[a-z][A-Z]|[A-Z].*[A-Z]|\d")
+
+#: Words that never modify a term inside a phrase (closed classes and generic adjectives).
+MODIFIER_STOP = frozenset(
+    """a an the this that these those our their its his her my your we they it which who whom whose
+    and or but nor of in on at by for with from to into onto over under via as than then so such
+    is are was were be been being has have had do does did can could may might will would shall should must
+    not no all any each every both either neither some many much more most few several various
+    new novel existing different other same own current recent previous prior traditional conventional
+    standard typical common popular simple efficient effective robust strong powerful better best improved
+    high-quality large-scale small-scale state-of-the-art challenging complex general specific diverse proposed
+    additional further key important significant substantial extensive comprehensive competitive superior
+    well-known widely-used widely used first second third final main primary overall unified general-purpose
+    downstream upstream original modern advanced naive vanilla remarkable impressive promising
+    also only just even still however while when where how what why if although though because since
+    using based use used uses enable enables enabling improve improves improving achieve achieves achieving
+    show shows showing perform performs performing across between within without through during after before
+    per toward towards among around about above below up down out off again further once here there
+    i.e. e.g. etc. et al.""".split()
+)
+
+#: POS tags a phrase modifier may have in the accurate profile.
+MODIFIER_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM", "X"})
+MAX_MODIFIERS = 4
+
+#: Capitalised words that start sentences or name things that are not research entities.
+_TITLE_STOP = frozenset(w.lower() for w in _data_lines("capitalised_stop.txt"))
+
+
+def is_name_shaped(text: str) -> bool:
+    """Return True for tokens shaped like a name: ``CNNs``, ``GPT-4o``, ``HumanEval``, ``S4``."""
+    if is_name_token(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and bool(_CAMEL_RE.search(text)) and text[0].isalnum()
+
+
+def is_title_word(text: str) -> bool:
+    """Return True for capitalised words (``Arena``, ``Kahneman-Tversky``)."""
+    parts = [p for p in text.split("-") if p]
+    return bool(parts) and all(p[0].isupper() and (len(p) == 1 or p[1:].islower()) for p in parts) \
+        and text.replace("-", "").isalpha()
+
+
+def is_title_cased(doc: Doc) -> bool:
+    """Return True when most content words of ``doc`` are capitalised (a title in Title Case)."""
+    words = [t for t in doc if t.is_alpha and not t.is_stop and len(t) > 3]
+    if len(words) < 3:
+        return False
+    caps = sum(1 for t in words if t.text[0].isupper())
+    return caps / len(words) >= 0.6
+
+
+def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
+    """Return maximal runs of name-shaped and (mid-sentence) capitalised tokens.
+
+    A run may go on with a model size (``8B``), a version number (``1.0``) or a variant
+    word (``mini``, ``Instruct``) after a name token. In title-cased text only runs that
+    hold a name-shaped token count, since every word is capitalised there.
+    """
+    runs: list[Span] = []
+    i, n = 0, len(doc)
+    while i < n:
+        tok = doc[i]
+        shaped = is_name_shaped(tok.text)
+        titled = is_title_word(tok.text) and tok.lower_ not in _TITLE_STOP and not tok.is_stop
+        if not (shaped or titled):
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            nxt = doc[j]
+            if nxt.is_sent_start or not doc[j - 1].whitespace_ and nxt.is_punct:
+                break
+            if is_name_shaped(nxt.text) or (is_title_word(nxt.text) and nxt.lower_ not in _TITLE_STOP):
+                j += 1
+                continue
+            # a capitalised function word inside a name: "Needle In A Haystack"
+            if is_title_word(nxt.text) and nxt.is_stop and j + 1 < n and (
+                is_title_word(doc[j + 1].text) or is_name_shaped(doc[j + 1].text)
+            ):
+                j += 1
+                continue
+            if SIZE_RE.match(nxt.text) or (VERSION_RE.match(nxt.text) and "." in nxt.text) \
+                    or nxt.lower_ in _NAME_SUFFIXES and j == i + 1 and shaped:
+                j += 1
+                continue
+            break
+        # drop trailing capitalised stop words ("... In")
+        while j > i + 1 and doc[j - 1].is_stop and not is_name_shaped(doc[j - 1].text):
+            j -= 1
+        span = doc[i:j]
+        has_shape = any(is_name_shaped(t.text) for t in span)
+        if has_shape or (not title_cased and not tok.is_sent_start):
+            runs.append(span)
+        elif not title_cased and tok.is_sent_start and len(span) > 1:
+            # "Long Range Arena is ..." at a sentence start: drop the first word only if it is a stop word
+            runs.append(span)
+        i = j
+    return runs
+
+
+def _is_modifier(tok, tagged: bool) -> bool:
+    if tok.lower_ in MODIFIER_STOP or tok.is_punct or tok.like_num and not tok.text[-1:].isalpha():
+        return False
+    if not any(c.isalpha() for c in tok.text):
+        return False
+    if tagged:
+        if tok.pos_ in MODIFIER_POS:
+            return True
+        return tok.pos_ == "VERB" and tok.tag_ in ("VBN", "VBG") and tok.dep_ in ("amod", "compound")
+    return True
+
+
+def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
+    """Return lower-case term phrases that end in a cue head word and have 1–4 modifiers."""
+    heads = type_cues()["head"]
+    spans: list[Span] = []
+    for tok in doc:
+        if tok.lower_ not in heads:
+            continue
+        if tagged and tok.pos_ not in ("NOUN", "PROPN", "VERB"):
+            continue
+        start = tok.i
+        mods = 0
+        k = tok.i - 1
+        while k >= 0 and mods < MAX_MODIFIERS and not doc[k + 1].is_sent_start:
+            t = doc[k]
+            if t.text == "-" and not t.whitespace_ and k > 0 and not doc[k - 1].whitespace_:
+                k -= 1
+                continue
+            if not _is_modifier(t, tagged):
+                break
+            start = k
+            mods += 1
+            k -= 1
+        if doc[start].text == "-":
+            start += 1
+        if mods >= 1 and start < tok.i:
+            spans.append(doc[start : tok.i + 1])
+    return spans
+
+
+def metric_spans(doc: Doc, matcher: PhraseMatcher) -> list[Span]:
+    """Return metric-lexicon matches; names of ≤ 3 characters must not be all lower-case."""
+    out = []
+    for _, s, e in matcher(doc):
+        span = doc[s:e]
+        if len(span.text) <= 3 and span.text.islower():
+            continue
+        out.append(span)
+    return out
+
+
+@Language.factory("kg_candidates")
+class CandidateFinder:
+    """Collect candidate spans into ``doc._.kg_candidates``; ``span._.kg_sources`` says why.
+
+    Sources: ``gazetteer``, ``abbrev_long``, ``abbrev_short``, ``name``, ``phrase``,
+    ``metric``, ``title_prefix`` (the ``NAME:`` opening of a title).
+    """
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+        Doc.set_extension("kg_candidates", default=[], force=True)
+        Span.set_extension("kg_sources", default=(), force=True)
+        if not Doc.has_extension("abbreviations"):
+            Doc.set_extension("abbreviations", default=[], force=True)
+            Doc.set_extension("abbreviation_mentions", default=[], force=True)
+        if not Doc.has_extension("gazetteer_matches"):
+            Doc.set_extension("gazetteer_matches", default=[], force=True)
+        self.metric_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        forms = [l for l in _data_lines("metrics.txt")]
+        self.metric_matcher.add("METRIC", [nlp.make_doc(f) for f in forms])
+
+    def __call__(self, doc: Doc) -> Doc:
+        tagged = doc.has_annotation("TAG")
+        title_cased = is_title_cased(doc)
+        found: dict[tuple[int, int], set[str]] = {}
+
+        def add(span: Span, source: str) -> None:
+            # trim punctuation and possessives at the edges
+            s, e = span.start, span.end
+            while s < e and (doc[s].is_punct or doc[s].lower_ in ("the", "a", "an")):
+                s += 1
+            while e > s and (doc[e - 1].is_punct or doc[e - 1].text in ("'s", "’s")):
+                e -= 1
+            if e > s:
+                found.setdefault((s, e), set()).add(source)
+
+        for span in doc._.gazetteer_matches:
+            add(span, "gazetteer")
+        for long, short in doc._.abbreviations:
+            add(long, "abbrev_long")
+            add(short, "abbrev_short")
+        for span in doc._.abbreviation_mentions:
+            add(span, "abbrev_short")
+        for span in name_runs(doc, title_cased):
+            add(span, "name")
+        if not title_cased:
+            for span in head_phrases(doc, tagged):
+                add(span, "phrase")
+        for span in metric_spans(doc, self.metric_matcher):
+            add(span, "metric")
+        # "NAME: subtitle" opening a title
+        for tok in doc[:8]:
+            if tok.text == ":" and tok.i > 0:
+                if tok.i <= 4:
+                    add(doc[0 : tok.i], "title_prefix")
+                break
+        spans = []
+        for (s, e), sources in resolve_overlaps(found):
+            span = doc[s:e]
+            span._.kg_sources = tuple(sorted(sources))
+            spans.append(span)
+        doc._.kg_candidates = spans
+        return doc
+
+
+#: Priority of candidate sources when spans overlap (higher wins, then the longer span).
+SOURCE_TIER = {"abbrev_long": 4, "metric": 4, "gazetteer": 3, "title_prefix": 3, "name": 3,
+               "abbrev_short": 3, "phrase": 1}
+
+
+def resolve_overlaps(found: dict[tuple[int, int], set[str]]) -> list[tuple[tuple[int, int], set[str]]]:
+    """Keep non-overlapping candidates: best source tier first, then the longest span."""
+    ranked = sorted(found.items(), key=lambda kv: (-max(SOURCE_TIER.get(x, 0) for x in kv[1]),
+                                                   -(kv[0][1] - kv[0][0]), kv[0][0]))
+    taken: list[tuple[int, int]] = []
+    kept = []
+    for (s, e), sources in ranked:
+        if any(s < te and ts < e for ts, te in taken):
+            continue
+        taken.append((s, e))
+        kept.append(((s, e), sources))
+    return sorted(kept)
+
+
+def candidate_key(span: Span) -> str:
+    """The GUIDELINE matching key of a candidate span."""
+    return norm_key(span.text)

@@ -1,0 +1,143 @@
+"""Typing of candidate spans into Method, Model, Dataset, Benchmark, Task or Metric.
+
+Evidence, strongest first: the gazetteer; metric names and ``@k`` shapes; the head
+noun after a name (``ImageNet dataset``, ``the X, Y and Z benchmarks``); name
+morphology (``-Bench``, ``-QA``, ``-Eval``, model-family prefixes, sizes such as
+``8B``); verbs before it (``evaluate on``, ``train on``, ``fine-tune``); the head word
+of a lower-case phrase (``... detection`` is a Task); the long form of an abbreviation.
+Otherwise a name is a Method, the most frequent type.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.components.lexicon import metric_names, model_families, norm_key, type_cues
+
+_BENCH_RE = re.compile(r"(bench|eval|arena|qa|glue|hard|leaderboard|test|gym)$|^(mm|bench)|bench", re.I)
+_METRIC_SHAPE_RE = re.compile(r"@\d+|^(top|hits?|recall|precision|r|p|ndcg|map|acc)[-@]?\d+$", re.I)
+_SIZE_IN_NAME_RE = re.compile(r"\d+(\.\d+)?[BbMm](?![a-z])|-instruct|-chat|-base|-large|\bturbo\b|\bmini\b|\bsonnet\b|\bopus\b|\bhaiku\b", re.I)
+_DATASET_SHAPE_RE = re.compile(r"^[A-Z][A-Za-z]*[-]?\d+[KkMm]?$")
+_EVAL_VERBS = frozenset("evaluate evaluated evaluating evaluates evaluation benchmark benchmarks benchmarked test tested testing experiments results".split())
+_TRAIN_VERBS = frozenset("train trained training pretrain pretrained pre-trained pretraining curated collected".split())
+_MODEL_VERBS = frozenset("finetune fine-tune finetuned fine-tuned finetuning fine-tuning prompt prompted prompting distill distilled".split())
+_TASK_HEADS_SINGLE = frozenset()
+
+
+def model_family(key: str) -> str | None:
+    """Return the model family prefix of normalised name ``key``, if any.
+
+    The prefix must be the whole key or be followed by a digit or size, so ``clip``
+    matches ``clip`` and ``gpt`` matches ``gpt4o`` but ``phi`` does not match ``philosophy``.
+    """
+    for fam in model_families():
+        if key == fam or key == fam + "s":
+            return fam
+        if key.startswith(fam) and len(key) > len(fam):
+            rest = key[len(fam):]
+            if rest[0].isdigit() or rest[:1] in ("v", "x") and rest[1:2].isdigit():
+                return fam
+            if re.match(r"(instruct|chat|base|large|small|mini|turbo|pro|coder|vl|math|ultra|flash|vision|code)", rest):
+                return fam
+    return None
+
+
+def _context_after(span: Span) -> str | None:
+    """Type from the cue word after ``span`` or after the list that holds it."""
+    doc = span.doc
+    after = type_cues()["after"]
+    i = span.end
+    # skip over the rest of a coordinated list of names: "X, Y, and Z benchmarks"
+    hops = 0
+    while i < len(doc) and hops < 12:
+        tok = doc[i]
+        if tok.lower_ in after:
+            return after[tok.lower_]
+        if tok.is_sent_start:
+            return None
+        if tok.lower_ in (",", "and", "or", "/", "the") or tok.text[:1].isupper() or any(c.isdigit() for c in tok.text):
+            i += 1
+            hops += 1
+            continue
+        return None
+    return None
+
+
+def _context_before(span: Span) -> str | None:
+    doc = span.doc
+    window = [t.lower_ for t in doc[max(span.sent.start, span.start - 8) : span.start]]
+    prev = window[-3:]
+    if any(w in ("benchmark", "benchmarks") for w in window[-6:]) and any(w in ("such", "including", "like", "on", ":") for w in prev):
+        return "Benchmark"
+    if any(w in ("dataset", "datasets") for w in window[-6:]) and any(w in ("such", "including", "like", "on", ":") for w in prev):
+        return "Dataset"
+    if prev and prev[-1] in ("on", "across") and any(w in _EVAL_VERBS for w in window):
+        return "Benchmark"
+    if prev and prev[-1] in ("on", "from") and any(w in _TRAIN_VERBS for w in window):
+        return "Dataset"
+    return None
+
+
+def type_scores(span: Span) -> tuple[str, str]:
+    """Return ``(type, evidence)`` for a candidate span."""
+    text = span.text
+    key = norm_key(text)
+    sources = span._.kg_sources if span.has_extension("kg_sources") else ()
+    gaz = span._.gazetteer if span.has_extension("gazetteer") else None
+    if gaz is not None:
+        return gaz.type, "gazetteer"
+    if key in metric_names() or _METRIC_SHAPE_RE.search(text) or "metric" in sources:
+        return "Metric", "metric"
+    lower_phrase = "phrase" in sources or (text.islower() and len(span) > 1)
+    heads = type_cues()["head"]
+    fam = model_family(key)
+    if not lower_phrase:
+        ctx = _context_after(span)
+        if ctx == "Model" and not fam and re.fullmatch(r"[a-z][a-z\s-]+", text):
+            ctx = "Method"  # "diffusion models" is a family of methods
+        if ctx is not None:
+            return ctx, "context"
+        if fam:
+            return "Model", "family"
+        if _BENCH_RE.search(key) and not text.islower():
+            return "Benchmark", "shape"
+        if _SIZE_IN_NAME_RE.search(text) and any(c.isupper() for c in text):
+            return "Model", "shape"
+        before = _context_before(span)
+        if before is not None:
+            return before, "context"
+        if _DATASET_SHAPE_RE.match(text) and len(text) > 4:
+            return "Dataset", "shape"
+    last = span[-1].lower_
+    if last in heads:
+        return heads[last], "head"
+    long_form = span._.long_form if span.has_extension("long_form") else None
+    if long_form is not None and long_form[-1].lower_ in heads:
+        return heads[long_form[-1].lower_], "abbreviation"
+    after = type_cues()["after"]
+    if len(span) > 1 and last in after:
+        etype = after[last]
+        if etype == "Model" and span.text.islower():
+            etype = "Method"  # "diffusion models": a family of methods, not a checkpoint
+        return etype, "head"
+    return "Method", "default"
+
+
+@Language.factory("kg_types")
+class EntityTyper:
+    """Set ``span._.kg_type`` and ``span._.kg_type_evidence`` on every candidate."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+        Span.set_extension("kg_type", default=None, force=True)
+        Span.set_extension("kg_type_evidence", default="", force=True)
+
+    def __call__(self, doc: Doc) -> Doc:
+        for span in doc._.kg_candidates:
+            etype, evidence = type_scores(span)
+            span._.kg_type = etype
+            span._.kg_type_evidence = evidence
+        return doc

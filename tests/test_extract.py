@@ -1,0 +1,72 @@
+"""Tests of kg.extract with the real English pipeline (loaded once per session)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.extract import EXTRACTOR_VERSION, Extractor, extract, to_contract
+from kg.model import Paper
+
+TITLE = "FooNet: Sparse Attention for Vision"
+ABSTRACT = ("Vision Transformers (ViT) are strong. We propose FooNet, which prunes tokens with "
+            "dynamic sparse attention. We fine-tune GPT-4o and Llama-3.1-8B-Instruct and evaluate "
+            "on ImageNet-1K and the MMVet benchmark, reporting top-1 accuracy and R@1.")
+
+
+@pytest.fixture(scope="module")
+def accurate():
+    return Extractor("accurate")
+
+
+def _by_name(entities):
+    return {e.name: e for e in entities}
+
+
+def test_extract_offsets_and_sentences(accurate):
+    paper = Paper(key="p1", title=TITLE, abstract=ABSTRACT)
+    (result,) = list(accurate.extract([paper]))
+    assert result.paper is paper
+    for ent in result.entities:
+        for m in ent.mentions:
+            assert paper.text(m.field)[m.start:m.end] == m.text
+            assert paper.text(m.field)[m.sentence_start:m.sentence_start + len(m.sentence)] == m.sentence
+            assert m.sentence_start <= m.start and m.end <= m.sentence_start + len(m.sentence)
+
+
+def test_extract_names_types_roles(accurate):
+    ents = _by_name(next(accurate.extract([Paper(key="p", title=TITLE, abstract=ABSTRACT)])).entities)
+    assert ents["FooNet"].role == "proposed" and ents["FooNet"].type == "Method"
+    assert len(ents["FooNet"].mentions) == 2
+    assert ents["Vision Transformers"].aliases == ("ViT",)
+    assert ents["GPT-4o"].type == "Model" and ents["GPT-4o"].role == "used"
+    assert ents["Llama-3.1-8B-Instruct"].type == "Model"
+    assert ents["MMVet"].type == "Benchmark"
+    assert ents["top-1 accuracy"].type == "Metric" and ents["R@1"].type == "Metric"
+    assert all(0.0 <= e.confidence <= 1.0 for e in ents.values())
+
+
+def test_extract_function_and_contract():
+    ents = extract(TITLE, ABSTRACT, profile="fast")
+    assert "GPT-4o" in {e.name for e in ents}
+    paper = Paper(key="arxiv:1", input_id="x1", title=TITLE, abstract=ABSTRACT)
+    (result,) = list(Extractor("fast").extract([paper]))
+    c = to_contract(result)
+    assert c["id"] == "x1" and c["title"] == TITLE
+    ent = c["entities"][0]
+    assert set(ent) == {"name", "aliases", "type", "role", "confidence", "mentions"}
+    assert set(ent["mentions"][0]) == {"field", "start", "end", "text"}
+    assert isinstance(EXTRACTOR_VERSION, str) and EXTRACTOR_VERSION
+
+
+def test_empty_abstract_and_unknown_profile():
+    assert extract("", "", profile="fast") == []
+    with pytest.raises(ValueError, match="profile"):
+        Extractor("slow")
+
+
+def test_parallel_matches_serial():
+    papers = [Paper(key=f"p{i}", title=f"Paper {i} on GPT-4o", abstract=ABSTRACT) for i in range(5)]
+    ex = Extractor("fast")
+    serial = list(ex.extract(papers, batch_size=2))
+    parallel = list(ex.extract(papers, jobs=2, batch_size=2))
+    assert parallel == serial
