@@ -59,7 +59,11 @@ def _progress(quiet: bool):
         if done == total or now - state["last"] >= 2.0:
             state["last"] = now
             rate = done / max(now - state["start"], 1e-9)
-            click.echo(f"\rextracting: {done}/{total} papers ({rate:.0f}/s)", err=True, nl=done == total)
+            line = f"extracting: {done}/{total} papers ({rate:.0f}/s)"
+            if sys.stderr.isatty():
+                click.echo(f"\r{line}", err=True, nl=done == total)
+            else:
+                click.echo(line, err=True)
 
     return show
 

@@ -444,9 +444,13 @@ def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapp
         lines = _guard_truncation(_text_lines(stream, head, shown, report), shown, report)
         reader = _READERS[kind]
         if kind in ("csv", "tsv"):
-            yield from reader(lines, shown, report, columns, "\t" if kind == "tsv" else ",")
+            papers = reader(lines, shown, report, columns, "\t" if kind == "tsv" else ",")
         else:
-            yield from reader(lines, shown, report)
+            papers = reader(lines, shown, report)
+        for paper in papers:
+            # Provenance names the file, not the folder it was read from, so a graph does not
+            # depend on where the build ran.
+            yield replace(paper, sources=tuple(os.path.basename(s) for s in paper.sources))
     finally:
         if path != "-":
             stream.close()

@@ -1,0 +1,85 @@
+"""The command line, through click's runner: every command, its help, its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+COMMANDS = ["build", "extract", "evaluate", "query"]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
+
+
+def test_build_writes_the_contract_files(runner, tmp_path, data_dir):
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["build", str(data_dir / "papers.jsonl"), str(data_dir / "arxiv.atom"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("graph.ttl", "index.html", "papers.csv", "entities.csv", "mentions.csv", "links.csv"):
+        assert (out / name).stat().st_size > 0, name
+    assert "5 unique papers" in result.output and "3 problems" in result.output
+    assert "warning:" in result.output and "papers.jsonl: line 3" in result.output
+
+
+def test_unreadable_input_is_one_line_and_exit_2(runner, tmp_path):
+    result = runner.invoke(main, ["build", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "nope.jsonl" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o" / "graph.ttl").exists()
+
+
+def test_extract_follows_the_contract(runner, tmp_path, dev_papers):
+    out = tmp_path / "x.json"
+    result = runner.invoke(main, ["extract", str(dev_papers), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    records = json.loads(out.read_text())
+    papers = {p["id"]: p for p in json.loads(Path(dev_papers).read_text())}
+    assert [r["id"] for r in records] == list(papers)
+    for record in records:
+        assert set(record) == {"id", "title", "entities"}
+        for entity in record["entities"]:
+            assert set(entity) == {"name", "aliases", "type", "role", "confidence", "mentions"}
+            assert entity["type"] in {"Method", "Model", "Dataset", "Benchmark", "Task", "Metric"}
+            assert entity["role"] in {"proposed", "used"} and 0 <= entity["confidence"] <= 1
+            for mention in entity["mentions"]:
+                text = papers[record["id"]][mention["field"]]
+                assert text[mention["start"]:mention["end"]] == mention["text"]
+
+
+def test_query_formats_and_read_only(runner, tmp_path, data_dir):
+    out = tmp_path / "g"
+    assert runner.invoke(main, ["build", str(data_dir / "papers.jsonl"), "-o", str(out), "--no-html"]).exit_code == 0
+    q = "SELECT ?t WHERE { ?p a kgo:Paper ; dcterms:title ?t } ORDER BY ?t"
+    as_csv = runner.invoke(main, ["query", str(out), q, "-f", "csv"])
+    assert as_csv.exit_code == 0 and as_csv.output.splitlines() == ["t", "First Paper", "Fourth", "Second Paper"]
+    as_json = runner.invoke(main, ["query", str(out / "graph.ttl"), q, "-f", "json"])
+    assert [r["t"] for r in json.loads(as_json.output)] == ["First Paper", "Fourth", "Second Paper"]
+    rq = tmp_path / "count.rq"
+    rq.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?p a kgo:Paper }")
+    assert runner.invoke(main, ["query", str(out), str(rq)]).output.split() == ["n", "3"]
+    update = runner.invoke(main, ["query", str(out), "DELETE WHERE { ?s ?p ?o }"])
+    assert update.exit_code == 2 and "read-only" in update.output
+    bad = runner.invoke(main, ["query", str(out), "SELECT WHERE {"])
+    assert bad.exit_code == 2 and "invalid SPARQL" in bad.output
+
+
+def test_python_m_kg_runs(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "kg", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "build" in result.stdout
