@@ -17,6 +17,7 @@ from itertools import islice
 
 from spacy.tokens import Doc, Span
 
+from kg.components.candidates import is_title_word
 from kg.components.lexicon import norm_key, singular_key
 from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
@@ -53,6 +54,21 @@ def _mention(span: Span, field: str) -> Mention:
                    sentence=sent.text, sentence_start=sent.start_char)
 
 
+def _well_supported(members: list[tuple[str, Span]]) -> bool:
+    """Return False for a lone capitalised word with no other support ("Pareto", "Monday").
+
+    Such a word is kept when the gazetteer knows it, a cue word types it ("the Swimmer
+    environment"), the paper proposes it, or the abstract names it more than once.
+    """
+    spans = [s for _, s in members]
+    if len(spans) > 1:
+        return True
+    span = spans[0]
+    if set(span._.kg_sources) != {"name"} or len(span) != 1 or not is_title_word(span.text):
+        return True
+    return span._.kg_role == "proposed" or span._.kg_type_evidence in ("context", "family")
+
+
 def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
     """Group the candidates of a paper's ``{"title": doc, "abstract": doc}`` into entities."""
     uf = _UnionFind()
@@ -74,6 +90,8 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
 
     entities: list[ExtractedEntity] = []
     for members in groups.values():
+        if not _well_supported(members):
+            continue
         texts = [s.text for _, s in members]
         longs = [t for t in texts if norm_key(t) in long_forms]
         name = max(longs or texts, key=lambda t: (len(t), -texts.index(t)))

@@ -38,6 +38,9 @@ MODIFIER_STOP = frozenset(
     using based use used uses enable enables enabling improve improves improving achieve achieves achieving
     show shows showing perform performs performing across between within without through during after before
     per toward towards among around about above below up down out off again further once here there
+    limited enhanced appropriate short long early late subsequent explicit direct collective flexible
+    controllable continuous joint human-like accurate fast slow good poor high low real real-world possible
+    potential multiple corresponding relevant underlying resulting respective desired given certain whole
     i.e. e.g. etc. et al.""".split()
 )
 
@@ -51,6 +54,8 @@ _TITLE_STOP = frozenset(w.lower() for w in _data_lines("capitalised_stop.txt"))
 
 def is_name_shaped(text: str) -> bool:
     """Return True for tokens shaped like a name: ``CNNs``, ``GPT-4o``, ``HumanEval``, ``S4``."""
+    if is_title_word(text):
+        return False  # "High-Quality", "Self-Generated": capitalised words, not name shapes
     if is_name_token(text):
         return True
     letters = [c for c in text if c.isalpha()]
@@ -85,7 +90,8 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
     while i < n:
         tok = doc[i]
         shaped = is_name_shaped(tok.text)
-        titled = is_title_word(tok.text) and tok.lower_ not in _TITLE_STOP and not tok.is_stop
+        titled = is_title_word(tok.text) and tok.lower_ not in _TITLE_STOP and not tok.is_stop \
+            and not title_cased
         if not (shaped or titled):
             i += 1
             continue
@@ -94,11 +100,12 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
             nxt = doc[j]
             if nxt.is_sent_start or not doc[j - 1].whitespace_ and nxt.is_punct:
                 break
-            if is_name_shaped(nxt.text) or (is_title_word(nxt.text) and nxt.lower_ not in _TITLE_STOP):
+            if is_name_shaped(nxt.text) or (is_title_word(nxt.text) and nxt.lower_ not in _TITLE_STOP
+                                            and not title_cased):
                 j += 1
                 continue
             # a capitalised function word inside a name: "Needle In A Haystack"
-            if is_title_word(nxt.text) and nxt.is_stop and j + 1 < n and (
+            if not title_cased and is_title_word(nxt.text) and nxt.is_stop and j + 1 < n and (
                 is_title_word(doc[j + 1].text) or is_name_shaped(doc[j + 1].text)
             ):
                 j += 1
@@ -156,11 +163,24 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
             start = k
             mods += 1
             k -= 1
-        if doc[start].text == "-":
+        # never start inside a hyphenated compound ("state-of-the-art machine learning")
+        while start < tok.i and start > 0 and (
+            doc[start].text == "-" or start > 1 and doc[start - 1].text == "-" and not doc[start - 2].whitespace_
+            and not doc[start - 1].whitespace_
+        ):
             start += 1
         if mods >= 1 and start < tok.i:
             spans.append(doc[start : tok.i + 1])
     return spans
+
+
+def is_title_prefix(span: Span) -> bool:
+    """Return True when the text before a title's colon looks like a name (``S4D``, ``Direct Inversion``)."""
+    if len(span) > 3 or any(t.is_stop or t.is_punct and t.text != "-" for t in span):
+        return False
+    if len(span) == 1 and span.text.lower().endswith("ing") and not is_name_shaped(span.text):
+        return False  # "Revisiting: ...", "Scaling: ..."
+    return all(is_name_shaped(t.text) or is_title_word(t.text) or t.text == "-" for t in span)
 
 
 def metric_spans(doc: Doc, matcher: PhraseMatcher) -> list[Span]:
@@ -227,8 +247,9 @@ class CandidateFinder:
         # "NAME: subtitle" opening a title
         for tok in doc[:8]:
             if tok.text == ":" and tok.i > 0:
-                if tok.i <= 4:
-                    add(doc[0 : tok.i], "title_prefix")
+                prefix = doc[0 : tok.i]
+                if is_title_prefix(prefix):
+                    add(prefix, "title_prefix")
                 break
         spans = []
         for (s, e), sources in resolve_overlaps(found):
