@@ -47,6 +47,8 @@ MODIFIER_STOP = frozenset(
 #: POS tags a phrase modifier may have in the accurate profile.
 MODIFIER_POS = frozenset({"ADJ", "NOUN", "PROPN", "NUM", "X"})
 MAX_MODIFIERS = 4
+#: Lower-case words that continue a model name as a separate word ("GPT-4o mini").
+_SEPARATE_SUFFIXES = frozenset("mini turbo base large small tiny instruct chat xl xxl pro plus ultra".split())
 
 #: Capitalised words that start sentences or name things that are not research entities.
 _TITLE_STOP = frozenset(w.lower() for w in _data_lines("capitalised_stop.txt"))
@@ -111,7 +113,7 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
                 j += 1
                 continue
             if SIZE_RE.match(nxt.text) or (VERSION_RE.match(nxt.text) and "." in nxt.text) \
-                    or nxt.lower_ in _NAME_SUFFIXES and j == i + 1 and shaped:
+                    or nxt.lower_ in _SEPARATE_SUFFIXES and j == i + 1 and shaped:
                 j += 1
                 continue
             break

@@ -81,6 +81,22 @@ def _context_before(span: Span) -> str | None:
     return None
 
 
+#: normalised gazetteer form -> type, set by the typing component from the gazetteer pipe.
+_GAZETTEER_TYPES: dict[str, str] = {}
+
+
+def _gazetteer_part(span: Span) -> str | None:
+    """Type of a known name inside a hyphenated token (``10-Split-CIFAR-100`` holds ``CIFAR-100``)."""
+    if len(span) != 1 or "-" not in span.text or not _GAZETTEER_TYPES:
+        return None
+    parts = span.text.split("-")
+    for k in range(1, len(parts)):
+        etype = _GAZETTEER_TYPES.get(norm_key("-".join(parts[k:])))
+        if etype is not None and len(norm_key("-".join(parts[k:]))) > 3:
+            return etype
+    return None
+
+
 def type_scores(span: Span) -> tuple[str, str]:
     """Return ``(type, evidence)`` for a candidate span."""
     text = span.text
@@ -89,6 +105,9 @@ def type_scores(span: Span) -> tuple[str, str]:
     gaz = span._.gazetteer if span.has_extension("gazetteer") else None
     if gaz is not None:
         return gaz.type, "gazetteer"
+    part = _gazetteer_part(span)
+    if part is not None:
+        return part, "gazetteer"
     if key in metric_names() or _METRIC_SHAPE_RE.search(text) or "metric" in sources:
         return "Metric", "metric"
     lower_phrase = "phrase" in sources or (text.islower() and len(span) > 1)
@@ -134,6 +153,10 @@ class EntityTyper:
         self.name = name
         Span.set_extension("kg_type", default=None, force=True)
         Span.set_extension("kg_type_evidence", default="", force=True)
+        if "kg_gazetteer" in nlp.pipe_names:
+            for entry in nlp.get_pipe("kg_gazetteer").entries:
+                for form in (entry.name, *entry.aliases):
+                    _GAZETTEER_TYPES.setdefault(norm_key(form), entry.type)
 
     def __call__(self, doc: Doc) -> Doc:
         for span in doc._.kg_candidates:

@@ -29,6 +29,10 @@ def rejection_reason(span: Span) -> str | None:
         return "url"
     if span[0].lower_ in _GENERIC_START:
         return "generic phrase"
+    if any(c in text for c in "={}<>|\\$^") or re.fullmatch(r"[A-Za-z]{1,2}_\w{1,3}", text):
+        return "maths"
+    if re.fullmatch(r"[A-Za-z]+-\d+", text) and text.split("-")[0].islower():
+        return "maths"  # "mod-10", "top-5" alone
     if len(span) > 10:
         return "too long"
     # trailing generic head on a lower-case phrase: "the proposed methods", "two tasks"

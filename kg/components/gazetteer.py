@@ -53,10 +53,20 @@ def read_gazetteer(path: Path) -> list[GazetteerEntry]:
     return entries
 
 
-def case_compatible(pattern: str, text: str) -> bool:
-    """Return True when ``text`` may be an occurrence of gazetteer name ``pattern``."""
+#: Types whose names are common-noun terms, written in any case ("transformer", "Transformer").
+_TERM_TYPES = frozenset({"Method", "Task", "Metric"})
+
+
+def case_compatible(pattern: str, text: str, etype: str = "Model") -> bool:
+    """Return True when ``text`` may be an occurrence of gazetteer name ``pattern`` of type ``etype``.
+
+    Short names (≤ 3 characters) must match exactly; a capitalised name of a model,
+    dataset or benchmark must not match an all-lower-case word (``Bard`` vs "bard").
+    """
     if len(pattern) <= 3:
         return pattern == text
+    if etype in _TERM_TYPES and pattern.replace("-", " ").split()[0][1:].islower():
+        return True
     if any(c.isupper() for c in pattern) and text.islower():
         return False
     return True
@@ -94,7 +104,7 @@ class GazetteerMatcher:
         for _, start, end in self.matcher(doc):
             span = doc[start:end]
             for form, entry in self.forms.get(span.text.lower(), ()):
-                if case_compatible(form, span.text):
+                if case_compatible(form, span.text, entry.type):
                     span._.gazetteer = entry
                     found.append(span)
                     break

@@ -28,7 +28,7 @@ _SHAPE_RE = re.compile(r"\d|@|[A-Z][^A-Z]*[A-Z]|[a-z][A-Z]")
 #: Lower-case final parts that still belong to a model name (``GPT-4-turbo``, ``BERT-base``).
 _NAME_SUFFIXES = frozenset(
     "base large small tiny mini medium huge xl xxl instruct chat turbo preview pro plus max "
-    "ultra lite flash nano distilled uncased cased hf it coder vision".split()
+    "ultra lite flash nano uncased cased hf it coder vision".split()
 )
 
 
