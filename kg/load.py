@@ -65,6 +65,8 @@ _ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _ARXIV_OLD = re.compile(r"(?<![\w./-])([a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+# A lone surrogate (JSON "\ud800") cannot be encoded as UTF-8: every later stage would fail on it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class InputError(Exception):
@@ -84,6 +86,7 @@ def clean_text(value: Any) -> str:
         return ""
     if not isinstance(value, str):
         value = str(value)
+    value = _SURROGATE.sub("\ufffd", value)
     value = unicodedata.normalize("NFC", value)
     value = _CONTROL.sub("", value)
     return " ".join(value.split())
