@@ -182,7 +182,7 @@
     ring2.sort(function (a, b) { return score[b] - score[a] || byDegree(a, b); });
     ring2 = ring2.slice(0, Math.max(0, HOOD_MAX - 1 - ring1.length));
     ring2.sort(function (a, b) { return Math.atan2(sy[a], sx[a]) - Math.atan2(sy[b], sx[b]) || a - b; });
-    var r2 = Math.max(r1 + 260, ring2.length * 34 / (2 * Math.PI));
+    var r2 = Math.max(r1 + 260, ring2.length * 44 / (2 * Math.PI));
     var start = ring2.length ? Math.atan2(sy[ring2[0]], sx[ring2[0]]) : 0;
     ring2.forEach(function (m, n) {
       var a = start + 2 * Math.PI * n / ring2.length;
@@ -206,10 +206,13 @@
   // Select a node, bring it to the middle and show its details; open its
   // neighbourhood when it is not drawn in the current view.
   function goTo(i, animate) {
-    if (!shown[i]) hoodView(i);
-    showDetails(i);  // first: the panel narrows the canvas the focus centres in
+    showDetails(i);  // first: the panel narrows the canvas that the view is fitted to
+    if (!shown[i]) {
+      hoodView(i);  // fitted, with the node in the middle
+      network.selectNodes([i]);
+      return;
+    }
     network.selectNodes([i]);
-    network.redraw();
     network.focus(i, {scale: Math.max(network.getScale(), 1.0),
       animation: animate === false ? false : {duration: 300, easingFunction: "easeInOutQuad"}});
   }
@@ -335,11 +338,17 @@
 
   function showDetails(i) {
     if (i < P) showPaper(i); else showEntity(i);
-    $("kg-details").hidden = false;
-    $("kg-details").scrollTop = 0;
+    var panel = $("kg-details"), opening = panel.hidden;
+    panel.hidden = false;
+    panel.scrollTop = 0;
+    if (opening) network.setSize("100%", "100%");  // take the new canvas size now, not at the next resize poll
     api.detailsFor = i;
   }
-  function hideDetails() { $("kg-details").hidden = true; api.detailsFor = null; }
+  function hideDetails() {
+    $("kg-details").hidden = true;
+    network.setSize("100%", "100%");
+    api.detailsFor = null;
+  }
   $("kg-close").addEventListener("click", hideDetails);
 
   // ---------------------------------------------------------------- search
@@ -435,7 +444,7 @@
     else if (!params.edges.length) hideDetails();
   });
   network.on("doubleClick", function (params) {
-    if (params.nodes.length) { var c = params.nodes[0]; hoodView(c); network.selectNodes([c]); showDetails(c); }
+    if (params.nodes.length) { var c = params.nodes[0]; showDetails(c); hoodView(c); network.selectNodes([c]); }
   });
   network.on("hoverNode", function (params) {
     var i = params.node;
