@@ -69,6 +69,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+#: Lenient about raw control characters inside strings (a tab pasted into an abstract is
+#: common in the wild): the record is kept and :func:`clean_text` drops them.
+#: An integer too long for Python to convert (over 4,300 digits) becomes None instead of failing the record.
+_JSON = json.JSONDecoder(strict=False, parse_int=lambda digits: int(digits) if len(digits) <= 4000 else None)
+
+
 class InputError(Exception):
     """A whole input that cannot be read; the message is one line naming the file."""
 
@@ -479,9 +485,9 @@ def read_jsonl(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandl
             continue
         where = f"line {number}"
         try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            record = _JSON.decode(line)
+        except (ValueError, RecursionError) as exc:  # ValueError: also integers too long to convert
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else _json_error(exc)
             report(ReadProblem(path, where, f"invalid JSON: {msg}"))
             continue
         paper = _paper_or_problem(record, path, where, report)
@@ -498,7 +504,7 @@ def _paper_or_problem(record: Any, path: str, where: str, report: ProblemHandler
 
 def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandler) -> Iterator[Paper]:
     """A JSON list of paper objects (or an object holding such a list), decoded incrementally."""
-    decoder = json.JSONDecoder()
+    decoder = _JSON
     buffer = ""
     pos = 0
     line_iter = iter(lines)
@@ -537,9 +543,9 @@ def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandle
         while not exhausted:
             fill()
         try:
-            obj = json.loads(buffer[pos:])
-        except (json.JSONDecodeError, RecursionError) as exc:
-            report(ReadProblem(path, _json_place(exc), "invalid JSON; file skipped"))
+            obj = _JSON.decode(buffer[pos:])
+        except (ValueError, RecursionError) as exc:
+            report(ReadProblem(path, _json_place(exc), f"invalid JSON ({_json_error(exc)}); file skipped"))
             return
         items = next((obj[k] for k in ("papers", "data", "results", "items", "records") if isinstance(obj.get(k), list)), None)
         if items is None:
@@ -573,6 +579,9 @@ def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandle
                     continue
                 report(ReadProblem(path, f"record {index + 1}", f"invalid JSON ({exc.msg}); rest of file skipped"))
                 return
+            except ValueError as exc:  # an integer too long to convert
+                report(ReadProblem(path, f"record {index + 1}", f"invalid JSON ({_json_error(exc)}); rest of file skipped"))
+                return
             except RecursionError:
                 report(ReadProblem(path, f"record {index + 1}", "JSON nested too deeply; rest of file skipped"))
                 return
@@ -582,6 +591,15 @@ def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandle
         if paper is not None:
             yield paper
     del wrapper
+
+
+def _json_error(exc: BaseException) -> str:
+    """A short reason for a JSON decoding failure."""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return clean_text(exc).split(";")[0][:80]
 
 
 def _json_place(exc: Exception) -> str:
