@@ -10,6 +10,7 @@ list of function and generic words bounds the phrase.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -54,6 +55,7 @@ _SEPARATE_SUFFIXES = frozenset("mini turbo base large small tiny instruct chat x
 _TITLE_STOP = frozenset(w.lower() for w in _data_lines("capitalised_stop.txt"))
 
 
+@lru_cache(maxsize=65536)
 def is_name_shaped(text: str) -> bool:
     """Return True for tokens shaped like a name: ``CNNs``, ``GPT-4o``, ``HumanEval``, ``S4``."""
     if is_title_word(text):
@@ -64,6 +66,7 @@ def is_name_shaped(text: str) -> bool:
     return len(letters) >= 2 and bool(_CAMEL_RE.search(text)) and text[0].isalnum()
 
 
+@lru_cache(maxsize=65536)
 def is_title_word(text: str) -> bool:
     """Return True for capitalised words (``Arena``, ``Kahneman-Tversky``)."""
     parts = [p for p in text.split("-") if p]
@@ -88,9 +91,10 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
     hold a name-shaped token count, since every word is capitalised there.
     """
     runs: list[Span] = []
-    i, n = 0, len(doc)
+    toks = list(doc)
+    i, n = 0, len(toks)
     while i < n:
-        tok = doc[i]
+        tok = toks[i]
         shaped = is_name_shaped(tok.text)
         titled = is_title_word(tok.text) and tok.lower_ not in _TITLE_STOP and not tok.is_stop \
             and not title_cased
@@ -99,8 +103,8 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
             continue
         j = i + 1
         while j < n:
-            nxt = doc[j]
-            if nxt.is_sent_start or not doc[j - 1].whitespace_ and nxt.is_punct:
+            nxt = toks[j]
+            if nxt.is_sent_start or not toks[j - 1].whitespace_ and nxt.is_punct:
                 break
             if is_name_shaped(nxt.text) or (is_title_word(nxt.text) and nxt.lower_ not in _TITLE_STOP
                                             and not title_cased):
@@ -108,7 +112,7 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
                 continue
             # a capitalised function word inside a name: "Needle In A Haystack"
             if not title_cased and is_title_word(nxt.text) and nxt.is_stop and j + 1 < n and (
-                is_title_word(doc[j + 1].text) or is_name_shaped(doc[j + 1].text)
+                is_title_word(toks[j + 1].text) or is_name_shaped(toks[j + 1].text)
             ):
                 j += 1
                 continue
@@ -118,7 +122,7 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
                 continue
             break
         # drop trailing capitalised stop words ("... In")
-        while j > i + 1 and doc[j - 1].is_stop and not is_name_shaped(doc[j - 1].text):
+        while j > i + 1 and toks[j - 1].is_stop and not is_name_shaped(toks[j - 1].text):
             j -= 1
         span = doc[i:j]
         has_shape = any(is_name_shaped(t.text) for t in span)

@@ -12,6 +12,7 @@ the name can be found on its own.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable
 
 from spacy.language import Language
@@ -32,6 +33,7 @@ _NAME_SUFFIXES = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def is_name_token(text: str) -> bool:
     """Return True when ``text`` should be kept as one token (an ML name shape).
 
