@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import hashlib
 import io
 import json
@@ -344,8 +343,71 @@ def _open_binary(path: str) -> BinaryIO:
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
     if path.lower().endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return _Gunzip(raw)  # type: ignore[return-value]
     return raw
+
+
+class _Gunzip(io.RawIOBase):
+    """Streaming gzip decompression (multi-member, zero padding) that hands out every byte
+    it can decompress before reporting a truncated file.
+
+    :class:`gzip.GzipFile` drops the data of the read that meets the cut, up to a whole
+    buffer of good records; this raises :class:`EOFError` only once nothing is left.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._d = zlib.decompressobj(31)
+        self._pending = b""
+        self._tail = b""
+        self._done = False
+        self._seen_input = False
+        self._seen_output = False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def _fill(self) -> None:
+        while not self._pending and not self._done:
+            if self._d.eof:
+                rest = (self._d.unused_data + self._tail).lstrip(b"\x00")
+                self._tail = b""
+                while not rest:
+                    more = self._raw.read(65536)
+                    if not more:
+                        self._done = True
+                        return
+                    rest = more.lstrip(b"\x00")
+                self._d = zlib.decompressobj(31)
+                self._tail = rest
+                continue
+            data = self._tail or self._raw.read(65536)
+            self._tail = b""
+            if not data:
+                if not self._seen_input:  # an empty file: no papers, not an error
+                    self._done = True
+                    return
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            self._seen_input = True
+            try:
+                self._pending = self._d.decompress(data, 1 << 20)
+            except zlib.error as exc:
+                if not self._seen_output:
+                    raise zlib.error(f"not gzip-compressed data ({exc})") from None
+                raise
+            self._seen_output = self._seen_output or bool(self._pending)
+            self._tail = self._d.unconsumed_tail
+
+    def readinto(self, buffer: Any) -> int:
+        self._fill()
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
 
 
 class _Peekable(io.RawIOBase):
@@ -440,16 +502,18 @@ def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapp
     stream = _open_binary(path)
     shown = "<stdin>" if path == "-" else path
     try:
-        try:
-            head = stream.read(65536)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{shown}: cannot read: {exc}") from None
+        head, broken = _read_head(stream, shown)
         if not head.strip():
             report(ReadProblem(shown, "file", "empty file, no papers"))
             return
         if _looks_binary(head):
             raise InputError(f"{shown}: binary data, not a paper file (formats: {', '.join(FORMATS)})")
         kind = fmt or detect_format(path if path != "-" else "", head)
+        if broken is not None:
+            # A short compressed file cut off early: keep what decompressed, say where it stops.
+            report(ReadProblem(shown, f"byte {len(head)} (uncompressed)",
+                               f"truncated or corrupt compressed data ({broken}); rest skipped"))
+            stream = io.BytesIO(b"")  # type: ignore[assignment]
         lines = _guard_truncation(_text_lines(stream, head, shown, report), shown, report)
         reader = _READERS[kind]
         if kind in ("csv", "tsv"):
@@ -463,6 +527,28 @@ def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapp
     finally:
         if path != "-":
             stream.close()
+
+
+def _read_head(stream: BinaryIO, shown: str, size: int = 65536) -> tuple[bytes, str | None]:
+    """The first ``size`` bytes for sniffing, and the error that cut them short, if any.
+
+    Read in chunks so a compressed file truncated within its first ``size`` bytes keeps
+    what decompressed; nothing readable at all is an :class:`InputError`.
+    """
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        while got < size:
+            chunk = stream.read(min(8192, size - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        if not chunks:
+            raise InputError(f"{shown}: cannot read: {clean_text(exc)}") from None
+        return b"".join(chunks), clean_text(exc)
+    return b"".join(chunks), None
 
 
 def _guard_truncation(lines: Iterator[tuple[int, str]], path: str, report: ProblemHandler) -> Iterator[tuple[int, str]]:
