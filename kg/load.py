@@ -459,12 +459,31 @@ def _looks_binary(head: bytes) -> bool:
         return True
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    sample = head[:4096]
+    # Judge what is left without NUL bytes: stray NULs, or a download padded with zeros,
+    # must not cost a text file its good records. Real binary data is mostly NULs, or has
+    # many other control bytes, or is mostly not UTF-8 (a Latin-1 text has a few bad bytes).
+    sample = head[:4096].rstrip(b"\x00")
     if not sample:
-        return False
-    nuls = sample.count(b"\x00")
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return nuls > len(sample) // 100 or controls > len(sample) // 10
+        return bool(head)
+    text = sample.replace(b"\x00", b"")
+    if len(text) < len(sample) // 2:
+        return True
+    controls = sum(1 for b in text if b < 9 or 13 < b < 32)
+    invalid = text.decode("utf-8", errors="replace").count("\ufffd")
+    return controls > len(text) // 10 or invalid > len(text) * 3 // 10
+
+
+def _utf16_without_bom(head: bytes) -> bytes | None:
+    """The byte-order mark of UTF-16 text written without one (ASCII-heavy: every other byte NUL), else None."""
+    sample = head[:4096]
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return codecs.BOM_UTF16_LE
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return codecs.BOM_UTF16_BE
+    return None
 
 
 def iter_papers(
@@ -506,6 +525,12 @@ def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapp
         if not head.strip():
             report(ReadProblem(shown, "file", "empty file, no papers"))
             return
+        bom = None if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(head)
+        if bom is not None:
+            report(ReadProblem(shown, "file", "UTF-16 without a byte-order mark; read as UTF-16"))
+            head = bom + head
+        if head.startswith(b"\x1f\x8b"):
+            raise InputError(f"{shown}: gzip-compressed data; name the file with a .gz extension")
         if _looks_binary(head):
             raise InputError(f"{shown}: binary data, not a paper file (formats: {', '.join(FORMATS)})")
         kind = fmt or detect_format(path if path != "-" else "", head)
@@ -513,8 +538,8 @@ def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapp
             # A short compressed file cut off early: keep what decompressed, say where it stops.
             report(ReadProblem(shown, f"byte {len(head)} (uncompressed)",
                                f"truncated or corrupt compressed data ({broken}); rest skipped"))
-            stream = io.BytesIO(b"")  # type: ignore[assignment]
-        lines = _guard_truncation(_text_lines(stream, head, shown, report), shown, report)
+        rest: BinaryIO = io.BytesIO(b"") if broken is not None else stream
+        lines = _guard_truncation(_text_lines(rest, head, shown, report), shown, report)
         reader = _READERS[kind]
         if kind in ("csv", "tsv"):
             papers = reader(lines, shown, report, columns, "\t" if kind == "tsv" else ",")
