@@ -443,15 +443,20 @@ def _text_lines(stream: BinaryIO, head: bytes, path: str, report: ProblemHandler
             yield number, line.rstrip("\r\n")
         return
     buffered = io.BufferedReader(_Peekable(head, stream))
-    for number, raw in enumerate(buffered, start=1):
-        if number == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8):]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw.decode("cp1252", errors="replace")
-            report(ReadProblem(path, f"line {number}", f"not valid UTF-8 (byte {exc.start}); read as Windows-1252"))
-        yield number, line.rstrip("\r\n")
+    number = 0
+    for chunk in buffered:
+        if number == 0 and chunk.startswith(codecs.BOM_UTF8):
+            chunk = chunk[len(codecs.BOM_UTF8):]
+        body = chunk.rstrip(b"\r\n")
+        # Old Mac files end lines with a bare CR: split them too, or the whole file is one line.
+        for raw in body.split(b"\r") if b"\r" in body else (body,):
+            number += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = raw.decode("cp1252", errors="replace")
+                report(ReadProblem(path, f"line {number}", f"not valid UTF-8 (byte {exc.start}); read as Windows-1252"))
+            yield number, line
 
 
 def _looks_binary(head: bytes) -> bool:
