@@ -546,14 +546,25 @@ def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapp
         rest: BinaryIO = io.BytesIO(b"") if broken is not None else stream
         lines = _guard_truncation(_text_lines(rest, head, shown, report), shown, report)
         reader = _READERS[kind]
+        reported = [0]
+
+        def counted(problem: ReadProblem) -> None:
+            reported[0] += 1
+            report(problem)
+
         if kind in ("csv", "tsv"):
-            papers = reader(lines, shown, report, columns, "\t" if kind == "tsv" else ",")
+            papers = reader(lines, shown, counted, columns, "\t" if kind == "tsv" else ",")
         else:
-            papers = reader(lines, shown, report)
+            papers = reader(lines, shown, counted)
+        kept = 0
         for paper in papers:
+            kept += 1
             # Provenance names the file, not the folder it was read from, so a graph does not
             # depend on where the build ran.
             yield replace(paper, sources=tuple(os.path.basename(s) for s in paper.sources))
+        if not kept and not reported[0]:
+            # Nothing read and nothing wrong is a silent loss: say so (e.g. RSS instead of Atom).
+            report(ReadProblem(shown, "file", f"no papers found (read as {kind}; use --format to choose a reader)"))
     finally:
         if path != "-":
             stream.close()
