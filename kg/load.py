@@ -214,6 +214,8 @@ def make_paper(
         problem("no title")
         return None
     abstract = clean_text(_first(get, "abstract", "summary", "description"))
+    if not abstract:
+        problem(f"title {title[:50]!r} has no abstract; kept without one")
     input_id = clean_text(_first(get, "id", "arxiv_id", "paper_id", "paperid")) or None
     url = clean_text(_first(get, "url", "link", "abs_url", "pdf_url")) or None
     doi = doi_from(clean_text(get.get("doi"))) or doi_from(url or "")
@@ -869,8 +871,6 @@ def read_hf_listing(lines: Iterable[tuple[int, str]], path: str, report: Problem
             return
         record, pending = pending, None
         where = f"line {record['line']}"
-        if not record.get("abstract"):
-            report(ReadProblem(path, where, f"title {record['title'][:50]!r} has no abstract; kept without one"))
         paper = make_paper(record, f"{path}:{record['line']}", lambda m: report(ReadProblem(path, where, m)))
         if paper is not None:
             yield paper
