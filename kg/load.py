@@ -982,11 +982,38 @@ def merge_two(a: Paper, b: Paper) -> Paper:
     )
 
 
-def merge_papers(papers: Iterable[Paper]) -> dict[str, Paper]:
+def _source_place(source: str) -> tuple[str, str]:
+    """``("file", "line 3")`` from a provenance string ``file:3`` (``record 3`` for JSON) or ``file#3``."""
+    for sep, kind in (("#", "entry"), (":", "line")):
+        name, found, place = source.rpartition(sep)
+        if found and place.isdigit():
+            if kind == "line" and name.lower().removesuffix(".gz").endswith(".json"):
+                kind = "record"
+            return name, f"{kind} {place}"
+    return source, "record"
+
+
+def merge_conflicts(a: Paper, b: Paper) -> list[str]:
+    """What two records of the same paper disagree on (titles, abstracts), for a warning.
+
+    An abstract that contains the other (a longer version) is no conflict.
+    """
+    found = []
+    if a.title and b.title and normalise_title(a.title) != normalise_title(b.title):
+        found.append(f"titles differ ({a.title[:50]!r} vs {b.title[:50]!r})")
+    na, nb = normalise_title(a.abstract), normalise_title(b.abstract)
+    if na and nb and na not in nb and nb not in na:
+        found.append("abstracts differ")
+    return found
+
+
+def merge_papers(papers: Iterable[Paper], on_problem: ProblemHandler | None = None) -> dict[str, Paper]:
     """Merge records of the same paper (same key, or same normalised title) into one each.
 
     Returns a dict from key to paper, in first-seen order. A record without arXiv id or
-    DOI joins an identified record with the same normalised title.
+    DOI joins an identified record with the same normalised title. Records of one key
+    that disagree on title or abstract are still merged (the longer text is kept), and
+    ``on_problem`` is told, naming the later record, so nothing changes silently.
     """
     by_key: dict[str, Paper] = {}
     title_to_key: dict[str, str] = {}
@@ -1003,5 +1030,12 @@ def merge_papers(papers: Iterable[Paper]) -> dict[str, Paper]:
                 by_key[key] = replace(by_key.pop(orphan), key=key)
             title_to_key[title_norm] = key
         title_to_key.setdefault(title_norm, key)
+        if key in by_key and on_problem is not None:
+            conflicts = merge_conflicts(by_key[key], paper)
+            if conflicts:
+                path, place = _source_place(paper.sources[0]) if paper.sources else ("<input>", "record")
+                others = ", ".join(by_key[key].sources[:3])
+                on_problem(ReadProblem(path, place, f"duplicate of {key} ({others}) but {'; '.join(conflicts)}; "
+                                                    "merged, keeping the longer text"))
         by_key[key] = merge_two(by_key[key], paper) if key in by_key else paper
     return by_key
