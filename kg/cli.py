@@ -246,6 +246,101 @@ def query(graph_path: Path, query: str, params: tuple[str, ...], output: str, ti
     _print_result(result, output)
 
 
+@main.command()
+@click.option("--names-only", is_flag=True, help="Print only the query names.")
+def queries(names_only: bool) -> None:
+    """List the named queries of ontology/queries and their parameters.
+
+    Run one with `kg query GRAPH NAME -p PARAM=VALUE`.
+    """
+    from kg.queries import list_queries
+
+    for named in list_queries():
+        if names_only:
+            click.echo(named.name)
+            continue
+        params = " ".join(f"{p.name}={p.default}" if p.default is not None else f"{p.name}=..." for p in named.parameters)
+        click.echo(f"{named.name:24} {named.title}" + (f"   [{params}]" if params else ""))
+
+
+@main.command()
+@click.argument("graph_path", metavar="GRAPH", type=click.Path(exists=True, path_type=Path))
+@click.option("--type", "entity_type", type=click.Choice(["Method", "Model", "Dataset", "Benchmark", "Task", "Metric"]),
+              help="Only entities of this type.")
+@click.option("--search", help="Only entities whose label or an alias contains this text (case-insensitive).")
+@click.option("--merged", is_flag=True, help="Only entities that merged several names, with the evidence.")
+@click.option("--output", "-f", "output", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Result format.")
+def entities(graph_path: Path, entity_type: str | None, search: str | None, merged: bool, output: str) -> None:
+    """List the canonical entities of GRAPH with aliases, type, paper count and merge evidence.
+
+    Use it to review merges. To correct them, keep a small overrides file and pass it to
+    `kg build --overrides FILE`; later builds respect it. One directive per line, fields
+    separated by TAB, '#' starts a comment:
+
+    \b
+      merge      NAME_A   NAME_B        force A and B into one node
+      split      NAME_A   NAME_B        A and B are never one node
+      sense      PAPER    ALIAS  NAME   in PAPER the bare ALIAS means NAME
+      rename     NAME     LABEL         label of NAME's node
+      type       NAME     TYPE          type of NAME's node
+      variant    CHILD    PARENT        CHILD's node is a variant of PARENT's node
+      novariant  NAME                   NAME's node is no variant of anything
+      ignore     NAME                   drop every mention with this name
+    """
+    from kg.graph import KnowledgeGraph
+
+    try:
+        graph = KnowledgeGraph.load(graph_path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        _fail(f"{graph_path}: cannot load graph: {str(exc).splitlines()[0]}")
+    frame = graph.entities
+    evidence = graph.sparql(
+        'SELECT ?key (GROUP_CONCAT(?why; separator=" | ") AS ?evidence) '
+        "WHERE { ?e kgo:key ?key ; kgo:mergeEvidence ?why } GROUP BY ?key"
+    )
+    frame = frame.merge(evidence, on="key", how="left")
+    frame["evidence"] = frame["evidence"].fillna("")
+    if entity_type:
+        frame = frame[frame["type"] == entity_type]
+    if search:
+        needle = search.casefold()
+        frame = frame[[needle in f"{label}|{aliases}".casefold() for label, aliases in zip(frame["label"], frame["aliases"])]]
+    if merged:
+        frame = frame[frame["evidence"] != ""]
+    frame = frame.sort_values(["paper_count", "key"], ascending=[False, True])
+    columns = ["key", "type", "label", "aliases", "paper_count", "variant_of", "evidence"]
+    _print_result(frame[columns].reset_index(drop=True), output)
+
+
+@main.command()
+@click.argument("export_dir", metavar="DIR", type=click.Path(exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; the default answers this machine only.")
+@click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True,
+              help="Longest time one query may run, in seconds.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to keep the persistent store (default DIR/.oxigraph).")
+def serve(export_dir: Path, port: int, host: str, timeout_s: float, store_dir: Path | None) -> None:
+    """Serve the graph in DIR over the SPARQL 1.1 Protocol at /query, read-only.
+
+    Runs the Oxigraph server on a persistent store loaded from DIR/graph.ttl (reused while
+    the file is unchanged). Updates are refused. Stop with Ctrl-C.
+    """
+    from kg.serve import ServeError
+    from kg.serve import serve as run_server
+
+    def ready(server) -> None:
+        click.echo(f"SPARQL endpoint: http://{server.host}:{server.port}/query  (read-only; Ctrl-C stops)")
+
+    try:
+        code = run_server(export_dir, host=host, port=port, store_dir=store_dir, timeout_s=timeout_s, on_ready=ready)
+    except ServeError as exc:
+        _fail(str(exc))
+    sys.exit(0 if code in (0, -2, -15) else 1)
+
+
 def _split_param(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 
-COMMANDS = ["build", "extract", "evaluate", "query"]
+COMMANDS = ["build", "extract", "evaluate", "query", "queries", "entities", "serve"]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def to_ntriples(graph: KnowledgeGraph) -> str:
     """Canonical N-Triples, one triple a line, in the canonical triple order."""
-    return ox.serialize(graph.triples(), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return graph.canonical_ntriples().decode("utf-8")
 
 
 def write_ntriples(graph: KnowledgeGraph, path: str | Path) -> Path:
