@@ -74,6 +74,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _JSON = json.JSONDecoder(strict=False, parse_int=lambda digits: int(digits) if len(digits) <= 4000 else None)
 
 
+_WRAPPED_LIST = re.compile(r'"(?:papers|data|results|items|records)"\s*:\s*\[')
+
+
 class InputError(Exception):
     """A whole input that cannot be read; the message is one line naming the file."""
 
@@ -674,23 +677,30 @@ def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandle
         try:
             obj = _JSON.decode(buffer[pos:])
         except (ValueError, RecursionError) as exc:
-            report(ReadProblem(path, _json_place(exc), f"invalid JSON ({_json_error(exc)}); file skipped"))
-            return
-        items = next((obj[k] for k in ("papers", "data", "results", "items", "records") if isinstance(obj.get(k), list)), None)
-        if items is None:
+            wrapped = _WRAPPED_LIST.search(buffer, pos)
+            if wrapped is None:
+                report(ReadProblem(path, _json_place(exc), f"invalid JSON ({_json_error(exc)}); file skipped"))
+                return
+            # A broken or truncated {"papers": [...]}: read its list record by record, as below.
+            pos = wrapped.end()
+            obj = None
+        items = None if obj is None else next((obj[k] for k in ("papers", "data", "results", "items", "records") if isinstance(obj.get(k), list)), None)
+        if obj is not None and items is None:
             paper = _paper_or_problem(obj, path, "record 1", report)
             if paper is not None:
                 yield paper
             return
-        for i, item in enumerate(items, start=1):
-            paper = _paper_or_problem(item, path, f"record {i}", report)
-            if paper is not None:
-                yield paper
-        return
-    if buffer[pos] != "[":
+        if items is not None:
+            for i, item in enumerate(items, start=1):
+                paper = _paper_or_problem(item, path, f"record {i}", report)
+                if paper is not None:
+                    yield paper
+            return
+    elif buffer[pos] != "[":
         report(ReadProblem(path, "file", "not a JSON list or object; file skipped"))
         return
-    pos += 1
+    else:
+        pos += 1
     started = True
     while started:
         skip_space(",")
