@@ -94,9 +94,11 @@ def main() -> None:
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="File of forced merges and splits (see `kg entities --help`).")
 @click.option("--no-html", is_flag=True, help="Skip the HTML explorer.")
+@click.option("--formats", default="ttl,csv,html", show_default=True,
+              help="Comma-separated exports: ttl, csv, html, nt (N-Triples), jsonld, graphml; or 'all'.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str | None, profile: str, jobs: int,
-          overrides: Path | None, no_html: bool, quiet: bool) -> None:
+          overrides: Path | None, no_html: bool, formats: str, quiet: bool) -> None:
     """Read papers from INPUT files or folders and write the knowledge graph to OUT.
 
     INPUT may be Hugging Face daily-papers pages saved as text, JSON or JSONL (arXiv
@@ -105,12 +107,17 @@ def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str 
     """
     from kg.pipeline import build as build_graph
 
+    from kg.export import FORMATS
+
+    chosen = list(FORMATS) if formats.strip() == "all" else [f.strip() for f in formats.split(",") if f.strip()]
+    if not set(chosen) <= set(FORMATS):
+        raise click.BadParameter(f"choose from {', '.join(FORMATS)} or 'all'", param_hint="--formats")
     problems = _Problems(quiet)
     started = time.monotonic()
     try:
         graph = build_graph(list(inputs), fmt=fmt, columns=_parse_columns(columns), profile=profile, jobs=jobs,
                             overrides=overrides, on_problem=problems, progress=_progress(quiet))
-        written = graph.save(out_dir, html=not no_html)
+        written = graph.save(out_dir, html=not no_html, formats=chosen)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:

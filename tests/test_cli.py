@@ -83,3 +83,30 @@ def test_python_m_kg_runs(tmp_path):
 
     result = subprocess.run([sys.executable, "-m", "kg", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "build" in result.stdout
+
+
+def test_build_all_formats_parse(runner, tmp_path, data_dir):
+    import networkx as nx
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    out = tmp_path / "all"
+    result = runner.invoke(main, ["build", str(data_dir / "arxiv.atom"), "-o", str(out), "--formats", "all", "-q"])
+    assert result.exit_code == 0, result.output
+    turtle = rdflib.Graph().parse(out / "graph.ttl", format="turtle")
+    assert isomorphic(turtle, rdflib.Graph().parse(out / "graph.nt", format="nt"))
+    assert isomorphic(turtle, rdflib.Graph().parse(out / "graph.jsonld", format="json-ld"))
+    assert nx.read_graphml(out / "graph.graphml").number_of_nodes() >= 2
+    bad = runner.invoke(main, ["build", str(data_dir / "arxiv.atom"), "-o", str(out), "--formats", "pdf"])
+    assert bad.exit_code == 2 and "--formats" in bad.output
+
+
+def test_entities_lists_and_filters(runner, tmp_path, data_dir):
+    out = tmp_path / "g"
+    assert runner.invoke(main, ["build", str(data_dir / "arxiv.atom"), "-o", str(out), "--no-html", "-q"]).exit_code == 0
+    listed = runner.invoke(main, ["entities", str(out), "-f", "json"])
+    rows = json.loads(listed.output)
+    assert listed.exit_code == 0 and rows and {"key", "type", "label", "aliases", "paper_count"} <= set(rows[0])
+    first = rows[0]
+    only = runner.invoke(main, ["entities", str(out), "--type", first["type"], "--search", first["label"][:4], "-f", "json"])
+    assert first["key"] in [r["key"] for r in json.loads(only.output)]
