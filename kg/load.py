@@ -518,13 +518,24 @@ def iter_papers(
     Raises
     ------
     InputError
-        When a file cannot be read at all (missing, binary, not a text format).
+        When a file named in ``paths`` cannot be read at all (missing, binary, not a text format);
+        such a file found inside a folder is reported and skipped instead.
     """
     report = on_problem or (lambda problem: None)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    for path in expand_inputs(paths):
-        yield from _read_file(path, fmt, report, columns)
+    for raw in paths:
+        named = [raw] if str(raw) == "-" or not Path(raw).is_dir() else None
+        for path in expand_inputs([raw]):
+            if named is not None:
+                yield from _read_file(path, fmt, report, columns)
+                continue
+            # A file found in a folder (a README, a picture) that is no paper file is
+            # reported and skipped; only files named on the command line stop the build.
+            try:
+                yield from _read_file(path, fmt, report, columns)
+            except InputError as exc:
+                report(ReadProblem(path, "file", f"skipped: {str(exc).removeprefix(path + ': ')}"))
 
 
 def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapping[str, str] | None) -> Iterator[Paper]:
