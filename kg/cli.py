@@ -169,7 +169,9 @@ def extract(inputs: tuple[str, ...], out_file: Path | None, fmt: str | None, col
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 @profile_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def evaluate(gold: Path, input_path: Path, profile: str, as_json: bool) -> None:
+@click.option("--errors", "show_errors", is_flag=True,
+              help="Also list every false positive, miss, wrong type and wrong role, for review.")
+def evaluate(gold: Path, input_path: Path, profile: str, as_json: bool, show_errors: bool) -> None:
     """Score extraction against gold annotations: strict, grouped and untyped P/R/F1.
 
     INPUT is either papers to extract from (any reader format) or predictions already
@@ -188,8 +190,19 @@ def evaluate(gold: Path, input_path: Path, profile: str, as_json: bool) -> None:
         except InputError as exc:
             _fail(str(exc))
         predicted = [to_contract(x) for x in extract_papers(papers.values(), profile=profile)]
-    report = score(gold_records, predicted)
-    click.echo(json.dumps(report, indent=1, sort_keys=True) if as_json else format_report(report))
+    try:
+        report = score(gold_records, predicted)
+    except ValueError as exc:
+        _fail(f"{gold if 'gold' in str(exc).lower() else input_path}: {str(exc).splitlines()[0]}")
+    if as_json:
+        click.echo(json.dumps(report, indent=1, sort_keys=True))
+        return
+    click.echo(format_report(report))
+    if show_errors:
+        click.echo("\nerrors")
+        for error in report.get("errors", []):
+            details = ", ".join(f"{k}={v}" for k, v in error.items() if k not in ("id", "kind"))
+            click.echo(f"  {error['id']:12} {error['kind']:16} {details}")
 
 
 def _read_json_list(path: Path) -> list[dict[str, Any]]:
