@@ -599,6 +599,8 @@ def _cite(papers: Iterable[str], limit: int = 3) -> str:
 def _choose_anchor(e: ExtractedEntity) -> tuple[str, list[str]]:
     """The fullest form of a record and its other forms (a swapped name/alias is fixed)."""
     name = e.name
+    if not e.aliases:
+        return name, []
     others = [a for a in e.aliases if a != name]
     if others and " " not in name.strip():
         best = max(others, key=lambda a: (len(a.split()), len(a), a))
@@ -646,39 +648,50 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
         Identical for any order of the input.
     """
     ov = read_overrides(overrides) if overrides is not None else Overrides()
-    paper_ids: dict[str, str] = {}  # input id or key -> key, for overrides
+    input_ids: dict[str, str] = {}  # paper key -> input id, for overrides
 
     # Pass 1: records, alias definitions and per-paper anchors.
     records: list[_Record] = []
     definitions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # alias -> name -> papers
-    def_surface: dict[tuple[str, str], tuple[str, str]] = {}
-    words_of: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    def_forms: dict[tuple[str, str], Counter] = defaultdict(Counter)  # (alias, name) -> surface pairs
+    anchor_surfaces: dict[str, set[str]] = defaultdict(set)
     rejected: set[str] = set()
+    plausible: dict[tuple[str, str], bool] = {}
     for x in extractions:
         pk = x.paper.key
-        paper_ids[pk] = pk
         if x.paper.input_id:
-            paper_ids.setdefault(x.paper.input_id, pk)
+            input_ids.setdefault(pk, x.paper.input_id)
         for e in x.entities:
             anchor_surface, others = _choose_anchor(e)
             anchor = normalise_name(anchor_surface)
             if not anchor or anchor in ov.ignores:
                 continue
-            if len(words_of[anchor]) < 4:
-                words_of[anchor].add(_words(anchor_surface))
+            anchor_surfaces[anchor].add(anchor_surface)
             forms = []
             for alias in others:
                 akey = normalise_name(alias)
                 if not akey or akey == anchor:
                     forms.append((anchor, alias))
                     continue
-                if not _plausible_alias(alias, akey, anchor, anchor_surface):
+                pair = (alias, anchor_surface)
+                ok = plausible.get(pair)
+                if ok is None:
+                    ok = plausible[pair] = _plausible_alias(alias, akey, anchor, anchor_surface)
+                if not ok:
                     rejected.add(f"{alias!r} as alias of {anchor_surface!r} ({pk})")
                     continue
                 forms.append((akey, alias))
                 definitions[akey][anchor].add(pk)
-                def_surface.setdefault((akey, anchor), (alias, anchor_surface))
+                def_forms[(akey, anchor)][(alias, anchor_surface)] += 1
             records.append(_Record(pk, e, anchor, anchor_surface, forms))
+
+    # The surface pair shown for each definition: the most used, then the smallest.
+    def_surface = {k: min(c, key=lambda pair: (-c[pair], pair)) for k, c in def_forms.items()}
+    words_of: dict[str, set[tuple[str, ...]]] = {}
+    for names in definitions.values():
+        for n in names:
+            if n not in words_of:
+                words_of[n] = {_words(s) for s in sorted(anchor_surfaces[n])[:8]}
 
     uf = _UnionFind()
     for r in records:
@@ -751,15 +764,17 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
                         ctx.update({uf.find(r.anchor) for r in paper_records[pk]})
                 contexts[(akey, i)] = ctx
         own_def: dict[tuple[str, str], str] = {}
+        resolve_cache: dict[str, tuple[set[str], list[int]]] = {}
         for r in records:
             for akey, _ in r.forms:
                 if akey in ambiguous:
-                    own_def[(r.paper_key, akey)] = r.anchor
+                    prev = own_def.get((r.paper_key, akey))
+                    own_def[(r.paper_key, akey)] = r.anchor if prev is None else min(prev, r.anchor)
         for r in records:
             if r.anchor not in ambiguous:
                 continue
             akey, groups = r.anchor, ambiguous[r.anchor]
-            choice = _resolve(r, akey, groups, ov, paper_ids, own_def, contexts, definitions, paper_records, uf)
+            choice = _resolve(r, akey, groups, ov, input_ids, own_def, contexts, definitions, paper_records, uf, resolve_cache)
             if choice is not None:
                 resolved[id(r)] = choice
 
@@ -806,7 +821,7 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
                 c.evidence.add("same normalised form: " + ", ".join(map(repr, forms[:5])) + more)
     ctype: dict[str, str] = {}
     for root, c in clusters.items():
-        forced = next((ov.types[m] for m in sorted(c.members) if m in ov.types), None)
+        forced = _forced(ov.types, c.members)
         if forced:
             ctype[root] = forced
             c.evidence.add(f"override type {forced}")
@@ -824,7 +839,7 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
         c = clusters[root]
         if c.created or any(m in ov.novariants for m in c.members):
             continue
-        forced = next((ov.variants[m] for m in sorted(c.members) if m in ov.variants), None)
+        forced = _forced(ov.variants, c.members)
         families: Counter = Counter()
         fam_surface: dict[str, Counter] = defaultdict(Counter)
         if forced is not None:
@@ -875,23 +890,27 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
     # Labels and keys.
     label_of: dict[str, str] = {}
     for root, c in clusters.items():
-        forced = next((ov.renames[m] for m in sorted(c.members) if m in ov.renames), None)
+        forced = _forced(ov.renames, c.members)
         if forced:
             label_of[root] = forced
             c.evidence.add(f"override label {forced!r}")
             continue
         votes = {s: len(p) for s, p in c.names.items()} or dict(c.family_votes)
-        label_of[root] = min(
-            votes, key=lambda s: (-votes[s], -len(s.split()), -len(s), -sum(ch.isupper() for ch in s), s)
-        )
-    identity = {root: "|".join(sorted(c.members)) for root, c in clusters.items()}
+        label_of[root] = min(votes, key=lambda s: (
+            -votes[s], -len(s.split()), _singular(s.split()[-1]) != s.split()[-1], -len(s),
+            -sum(ch.isupper() for ch in s), s))
+    identity = {}  # only colliding clusters need one
     by_base: dict[str, list[str]] = defaultdict(list)
     for root in clusters:
         by_base[f"{ctype[root].lower()}/{slugify(label_of[root])}"].append(root)
     key_of: dict[str, str] = {}
     taken = set(by_base)
     for base in sorted(by_base):
-        roots = sorted(by_base[base], key=lambda r: (-len(clusters[r].papers), identity[r]))
+        roots = by_base[base]
+        if len(roots) > 1:
+            for r in roots:
+                identity[r] = "|".join(sorted(clusters[r].members))
+            roots.sort(key=lambda r: (-len(clusters[r].papers), identity[r]))
         key_of[roots[0]] = base
         for r in roots[1:]:
             h = hashlib.sha1(identity[r].encode("utf-8")).hexdigest()
@@ -935,21 +954,31 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
         grouped[(r.paper_key, key_of[rec_root[id(r)]])].append(r)
     links: list[Link] = []
     record_entity: dict[tuple[str, str], str] = {}
-    for (pk, key), rs in sorted(grouped.items()):
-        mentions = sorted({m for r in rs for m in r.entity.mentions}, key=_mention_order)
-        name = min((r.entity.name for r in rs), key=lambda n: (
-            -sum(len(r.entity.mentions) for r in rs if r.entity.name == n), -len(n), n))
+    ordered = sorted(grouped.items())
+    for (pk, key), rs in ordered:
+        if len(rs) == 1:
+            e = rs[0].entity
+            ms = e.mentions
+            mentions = ms if all(_mention_order(a) < _mention_order(b) for a, b in zip(ms, ms[1:])) else tuple(
+                sorted(set(ms), key=_mention_order))
+            name = e.name
+        else:
+            mentions = tuple(sorted({m for r in rs for m in r.entity.mentions}, key=_mention_order))
+            weight: Counter = Counter()
+            for r in rs:
+                weight[r.entity.name] += len(r.entity.mentions)
+            name = min(weight, key=lambda n: (-weight[n], -len(n), n))
         links.append(Link(
             paper_key=pk,
             entity_key=key,
             name=name,
             role="proposed" if any(r.entity.role == "proposed" for r in rs) else "used",
             confidence=max(r.entity.confidence for r in rs),
-            mentions=tuple(mentions),
+            mentions=mentions,
         ))
         for r in rs:
             record_entity[(pk, r.entity.name)] = key
-    for (pk, key), rs in sorted(grouped.items()):
+    for (pk, key), rs in ordered:
         for r in rs:
             for alias in r.entity.aliases:
                 record_entity.setdefault((pk, alias), key)
@@ -964,6 +993,14 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
     return LinkedCorpus(entities, links, aliases, tuple(sorted(rejected)), record_entity)
 
 
+def _forced(table: dict[str, str], members: set[str]) -> str | None:
+    """The override for a cluster: the one of its smallest member name that has one."""
+    if not table:
+        return None
+    hits = [m for m in members if m in table]
+    return table[min(hits)] if hits else None
+
+
 def _mention_order(m: Mention) -> tuple:
     return (m.field, m.start, m.end, m.text, m.sentence_start, m.sentence)
 
@@ -973,28 +1010,35 @@ def _resolve(
     akey: str,
     groups: list[list[str]],
     ov: Overrides,
-    paper_ids: dict[str, str],
+    input_ids: dict[str, str],
     own_def: dict[tuple[str, str], str],
     contexts: dict[tuple[str, int], Counter],
     definitions: dict[str, dict[str, set[str]]],
     paper_records: dict[str, list[_Record]],
     uf: _UnionFind,
+    cache: dict[str, tuple[set[str], list[int]]],
 ) -> tuple[str, str] | None:
     """The sense a bare ambiguous alias takes in one paper, with how it was chosen."""
     pk = r.paper_key
-    for (pid, k), name in ov.senses.items():
-        if k == akey and paper_ids.get(pid) == pk:
-            return normalise_name(name), "resolved-by-override"
+    for pid in (pk, input_ids.get(pk)):
+        if (pid, akey) in ov.senses:
+            return normalise_name(ov.senses[(pid, akey)]), "resolved-by-override"
     if (pk, akey) in own_def:
         return own_def[(pk, akey)], "resolved-by-own-definition"
-    own = {uf.find(x.anchor) for x in paper_records[pk] if x.anchor != akey}
-    sense_roots = {uf.find(n) for g in groups for n in g}
-    own -= sense_roots
-    scores = [sum(1 for k in own if contexts[(akey, i)].get(k)) for i in range(len(groups))]
+    if akey not in cache:
+        cache[akey] = (
+            {uf.find(n) for g in groups for n in g},
+            [len(set().union(*(definitions[akey][n] for n in g))) for g in groups],
+        )
+    sense_roots, support = cache[akey]
+    own = {uf.find(x.anchor) for x in paper_records[pk] if x.anchor != akey} - sense_roots
+    scores = [0] * len(groups)
+    for i in range(len(groups)):
+        ctx = contexts[(akey, i)]
+        scores[i] = sum(1 for k in own if k in ctx)
     best = max(scores)
     if best > 0 and scores.count(best) == 1:
         return groups[scores.index(best)][0], "resolved-by-context"
-    support = [len(set().union(*(definitions[akey][n] for n in g))) for g in groups]
     top = max(support)
     if top > sum(support) - top:
         return groups[support.index(top)][0], "resolved-by-majority"
