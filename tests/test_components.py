@@ -28,7 +28,9 @@ def rules(tmp_path_factory):
     """Blank pipeline with every kg component and a tiny gazetteer written for the test."""
     path = tmp_path_factory.mktemp("gaz") / "gazetteer.tsv"
     path.write_text("name\ttype\taliases\nImageNet\tDataset\tImageNet-1K|ILSVRC\n"
-                    "Bard\tModel\t\nMMLU\tBenchmark\t\nbits per byte\tMetric\tBPB\n", encoding="utf-8")
+                    "Bard\tModel\t\nMMLU\tBenchmark\t\nbits per byte\tMetric\tBPB\n"
+                    "style transfer\tTask\t\nchain-of-thought prompting\tMethod\tchain-of-thought\n"
+                    "text-to-image generation\tTask\t\n", encoding="utf-8")
     return kg.nlp.add_kg_pipes(spacy.blank("en"), gazetteer_path=str(path))
 
 
@@ -131,3 +133,19 @@ def test_small_helpers():
     assert is_name_shaped("HumanEval") and not is_name_shaped("Arena")
     assert resolve_overlaps({(0, 1): {"name"}, (0, 2): {"phrase"}}) == [((0, 1), {"name"})]
     assert span_confidence(("gazetteer",), "gazetteer") > span_confidence(("phrase",), "default")
+
+
+def test_known_terms_widen_to_the_written_term(rules):
+    doc = rules("We study multi-view style transfer. An implicit chain-of-thought model is probed. "
+                "Pre-trained style transfer works. We use chain-of-thought prompting.")
+    c = _cands(doc)
+    assert c["multi-view style transfer"][0] == "Task"
+    assert "implicit chain-of-thought" in c
+    assert "style transfer" in c and "Pre-trained style transfer" not in c  # how it was made, not which
+    assert "chain-of-thought prompting" in c
+
+
+def test_gazetteer_matches_title_cased_compounds(rules):
+    # the tokenizer keeps "Text-to-Image" whole but splits "text-to-image"
+    doc = rules("Personalizing Text-to-Image Generation using Textual Inversion")
+    assert [s.text for s in doc._.gazetteer_matches] == ["Text-to-Image Generation"]

@@ -180,6 +180,50 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
     return spans
 
 
+_TERM_TYPES = frozenset({"Method", "Task", "Metric"})
+
+
+def extend_term(doc: Doc, span: Span, tagged: bool, heads: dict[str, str]) -> Span | None:
+    """Return a known term widened by its own modifiers and a head word, or None.
+
+    A gazetteer method, task or metric written inside a longer term is part of that
+    term: "implicit chain-of-thought", "multi-view style transfer", "inference latency",
+    "chain-of-thought prompting". Left modifiers follow the rules of :func:`head_phrases`
+    (at most two); on the right one cue head word may follow.
+    """
+    start, end = span.start, span.end
+    k, mods = start - 1, 0
+    while k >= 0 and mods < 2 and not doc[k + 1].is_sent_start:
+        # a hyphenated compound ("multi-view", "one-step") is one modifier, taken whole
+        c = k
+        while c >= 2 and doc[c - 1].text == "-" and not doc[c - 1].whitespace_ and not doc[c - 2].whitespace_:
+            c -= 2
+        parts = [doc[x] for x in range(c, k + 1, 2)]
+        if any(p.lower_ in MODIFIER_STOP or p.lower_ in _EXTEND_STOP or not p.text.isalnum() for p in parts) \
+                or parts[-1].lower_.endswith("ing"):
+            break
+        if c == k:  # a single word: an adjective (a noun would often start another term)
+            t = doc[k]
+            if not _is_modifier(t, tagged) or t.lower_.endswith("ing") \
+                    or (t.pos_ != "ADJ" if tagged else not _ADJ_SUFFIX_RE.search(t.lower_)) \
+                    or t.text[:1].isupper() != span.text[:1].isupper():
+                break
+        start, mods, k = c, mods + 1, c - 1
+    if end < len(doc) and not doc[end].is_sent_start and heads.get(doc[end].lower_) in ("Method", "Task") \
+            and (not tagged or doc[end].pos_ in ("NOUN", "PROPN")):
+        end += 1
+    if (start, end) == (span.start, span.end):
+        return None
+    return doc[start:end]
+
+
+#: Adjective endings, for the untagged (fast) profile.
+_ADJ_SUFFIX_RE = re.compile(r"(al|ic|ive|ous|ary|ible|able|ent|ant|ar|cit)$")
+#: Modifiers that say how a known term was obtained or used, not which term it is.
+_EXTEND_STOP = frozenset("""pre-trained pretrained fine-tuned finetuned trained learned learnt frozen large small
+    big tiny deep shallow standard classical classic vanilla based driven guided conditioned""".split())
+
+
 def is_title_prefix(span: Span) -> bool:
     """Return True when the text before a title's colon looks like a name (``S4D``, ``Direct Inversion``)."""
     if len(span) > 3 or any(t.is_stop or t.is_punct and t.text != "-" for t in span):
@@ -236,8 +280,14 @@ class CandidateFinder:
             if e > s:
                 found.setdefault((s, e), set()).add(source)
 
+        heads = type_cues()["head"]
         for span in doc._.gazetteer_matches:
             add(span, "gazetteer")
+            entry = span._.gazetteer
+            if entry is not None and entry.type in ("Method", "Task") and not title_cased:
+                wider = extend_term(doc, span, tagged, heads)
+                if wider is not None:
+                    add(wider, "term_ext")
         for long, short in doc._.abbreviations:
             add(long, "abbrev_long")
             add(short, "abbrev_short")
@@ -267,7 +317,7 @@ class CandidateFinder:
 
 
 #: Priority of candidate sources when spans overlap (higher wins, then the longer span).
-SOURCE_TIER = {"abbrev_long": 4, "metric": 4, "gazetteer": 3, "title_prefix": 3, "name": 3,
+SOURCE_TIER = {"term_ext": 4, "abbrev_long": 4, "metric": 4, "gazetteer": 3, "title_prefix": 3, "name": 3,
                "abbrev_short": 3, "phrase": 1}
 
 

@@ -17,6 +17,7 @@ SOURCE_SCORE: dict[str, float] = {
     "abbrev_short": 0.75,
     "title_prefix": 0.8,
     "metric": 0.8,
+    "term_ext": 0.7,
     "name": 0.6,
     "phrase": 0.45,
 }

@@ -72,6 +72,11 @@ def case_compatible(pattern: str, text: str, etype: str = "Model") -> bool:
     return True
 
 
+def title_variant(form: str) -> str:
+    """Return ``form`` with every word and hyphen part capitalised (``Text-To-Image Generation``)."""
+    return " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in form.split(" "))
+
+
 @Language.factory("kg_gazetteer", default_config={"path": None})
 class GazetteerMatcher:
     """Find gazetteer names; sets ``doc._.gazetteer_matches`` and ``span._.gazetteer``.
@@ -94,8 +99,16 @@ class GazetteerMatcher:
         for entry in entries:
             for form in (entry.name, *entry.aliases):
                 self.forms.setdefault(form.lower(), []).append((form, entry))
-        # make_doc runs our tokenizer, so patterns tokenise like the text does
-        patterns = [nlp.make_doc(form) for form in self.forms]
+        # make_doc runs our tokenizer, so patterns tokenise like the text does; the
+        # tokenizer keeps some capitalised compounds whole ("Text-to-Image" in a title)
+        # that it splits in lower case, so a title-cased variant is added when it differs
+        patterns = []
+        for form in self.forms:
+            doc = nlp.make_doc(form)
+            patterns.append(doc)
+            variant = nlp.make_doc(title_variant(form))
+            if len(variant) != len(doc):
+                patterns.append(variant)
         for start in range(0, len(patterns), 1000):
             self.matcher.add("GAZ", patterns[start : start + 1000])
 
