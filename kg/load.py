@@ -368,6 +368,7 @@ class _Gunzip(io.RawIOBase):
         self._done = False
         self._seen_input = False
         self._seen_output = False
+        self._error: zlib.error | None = None
 
     def readable(self) -> bool:
         return True
@@ -398,21 +399,44 @@ class _Gunzip(io.RawIOBase):
                     return
                 raise EOFError("compressed file ended before the end-of-stream marker was reached")
             self._seen_input = True
+            before = self._d.copy()
             try:
                 self._pending = self._d.decompress(data, 1 << 20)
             except zlib.error as exc:
-                if not self._seen_output:
+                # zlib drops the output of a failing call: hand out what precedes the damage first.
+                self._pending = _salvage(before, data)
+                if not self._pending and not self._seen_output:
                     raise zlib.error(f"not gzip-compressed data ({exc})") from None
-                raise
+                if not self._pending:
+                    raise
+                self._error = exc
+                self._done = True
+                return
             self._seen_output = self._seen_output or bool(self._pending)
             self._tail = self._d.unconsumed_tail
 
     def readinto(self, buffer: Any) -> int:
         self._fill()
+        if not self._pending and self._error is not None:
+            raise self._error
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
         return n
+
+
+def _salvage(decompressor: Any, data: bytes) -> bytes:
+    """The output of the longest prefix of ``data`` that ``decompressor`` takes without error."""
+    lo, hi, best = 0, len(data), b""
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        try:
+            out = decompressor.copy().decompress(data[:mid])
+        except zlib.error:
+            hi = mid - 1
+        else:
+            lo, best = mid, out
+    return best
 
 
 class _Peekable(io.RawIOBase):
@@ -556,8 +580,9 @@ def _read_file(path: str, fmt: str | None, report: ProblemHandler, columns: Mapp
             raise InputError(f"{shown}: binary data, not a paper file (formats: {', '.join(FORMATS)})")
         kind = fmt or detect_format(path if path != "-" else "", head)
         if broken is not None:
+            NEWLINE = b"\n"  # noqa: N806
             # A short compressed file cut off early: keep what decompressed, say where it stops.
-            report(ReadProblem(shown, f"byte {len(head)} (uncompressed)",
+            report(ReadProblem(shown, f"after line {head.count(NEWLINE)}",
                                f"truncated or corrupt compressed data ({broken}); rest skipped"))
         rest: BinaryIO = io.BytesIO(b"") if broken is not None else stream
         lines = _guard_truncation(_text_lines(rest, head, shown, report), shown, report)
