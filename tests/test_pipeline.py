@@ -93,3 +93,17 @@ def test_save_and_load_round_trip(tmp_path, seeds_graph):
     loaded = kg.load(tmp_path)
     assert len(loaded) == len(seeds_graph)
     assert loaded.papers.equals(seeds_graph.papers)
+
+
+def test_raptor_rapper_accepts_the_turtle(tmp_path, seeds_graph, seeds_turtle):
+    import shutil
+    import subprocess
+
+    rapper = shutil.which("rapper")
+    if rapper is None:
+        pytest.skip("Raptor's rapper is not installed (apt-get install raptor2-utils)")
+    path = tmp_path / "graph.ttl"
+    path.write_text(seeds_turtle, encoding="utf-8")
+    result = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"returned {len(seeds_graph)} triples" in result.stderr
