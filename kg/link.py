@@ -231,6 +231,7 @@ def _words(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_NOT_ALIASES = frozenset("ie eg etc cf viz al etal".split())
 _STOPWORDS = frozenset("a an the of for from with via by in on to and or using based".split())
 
 
@@ -260,7 +261,29 @@ def _similar_words(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
                 matched += 1
                 del unused[i]
                 break
-    return matched / max(len(a), len(b)) >= 0.75
+    if matched / max(len(a), len(b)) >= 0.75:
+        return True
+    # "Chain-of-Thought" / "Chain-of-Thought prompting": every word of the shorter
+    # matched and the rest only generic heads.
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return matched == len(shorter) and all(w in _GENERIC_HEADS for w in (unused if shorter is a else _unmatched(a, b)))
+
+
+_GENERIC_HEADS = frozenset(
+    "prompting prompt reasoning method approach framework technique algorithm strategy mechanism scheme "
+    "procedure paradigm model architecture module".split()
+)
+
+
+def _unmatched(a: tuple[str, ...], b: tuple[str, ...]) -> list[str]:
+    """Words of ``a`` left after matching each word of ``b`` to one of them."""
+    unused = list(a)
+    for w in b:
+        for i, v in enumerate(unused):
+            if _words_match(w, v):
+                del unused[i]
+                break
+    return unused
 
 
 def _is_subsequence(short: str, long: str) -> bool:
@@ -325,6 +348,9 @@ _SIZE_WORD = frozenset(
 _VERSION_TAG = re.compile(r"v\d+(\.\d+)*", re.I)
 _PATCH = re.compile(r"[\s-]+[SBLHGsblhg]/\d+$")  # ViT-B/16
 _EFFICIENT = re.compile(r"b[0-7]", re.I)  # EfficientNet-B3
+# Architectures whose trailing integer is a depth (ResNet-50, VGG-16, WRN-28-10), not a version or a
+# dataset (PG-19, WMT-16).
+_DEPTH_FAMILY = re.compile(r"(net|vgg|wrn|resnext|\d)$", re.I)
 
 
 def family_name(name: str, type_: str = "Model") -> str | None:
@@ -366,7 +392,7 @@ def family_name(name: str, type_: str = "Model") -> str | None:
             _SIZE.fullmatch(tok)
             or low in _TUNE
             or (type_ == "Model" and low in _SIZE_WORD)
-            or (tok.isdigit() and 10 <= int(tok) <= 1000 and prev[-1:].isalpha())
+            or (tok.isdigit() and 10 <= int(tok) <= 1000 and _DEPTH_FAMILY.search(prev))
             or (_EFFICIENT.fullmatch(tok) and prev[-1:].isalpha() and end == len(tokens))
         ):
             end -= 1
@@ -627,6 +653,8 @@ def _plausible_alias(alias: str, akey: str, nkey: str, name: str) -> bool:
         fam = family_name(a)
         if fam is not None and normalise_name(fam) == normalise_name(b):
             return False
+    if short in _NOT_ALIASES:
+        return False
     if short[:1] == long[:1] and _is_subsequence(short, long):
         return True  # an abbreviation: DPO / direct preference optimization
     return _similar_words(_words(alias), _words(name))

@@ -151,6 +151,12 @@ MERGE = [
     ("transitive-definitions", ["Direct Preference Optimization [DPO]", "DPO", "direct preference optimization [DPO]"],
      "0:Direct Preference Optimization", "2:direct preference optimization"),
     ("pass-at-k", ["pass@1 :Metric", "Pass@1 :Metric"], "0:pass@1", "1:Pass@1"),
+    ("cot-generic-head", ["Chain-of-Thought [CoT]", "Chain-of-Thought prompting [CoT]"],
+     "0:Chain-of-Thought", "1:Chain-of-Thought prompting"),
+    ("vit-generic-head", ["Vision Transformer [ViT] :Model", "Vision Transformer architecture [ViT] :Model"],
+     "0:Vision Transformer", "1:Vision Transformer architecture"),
+    ("cot-bare-after-generic-head", ["Chain-of-Thought [CoT]", "Chain-of-Thought prompting [CoT]", "CoT"],
+     "2:CoT", "0:Chain-of-Thought"),
 ]
 
 APART = [
@@ -237,6 +243,9 @@ APART = [
     ("chat-vs-base", ["Llama-2-7b :Model", "Llama-2-7b-chat :Model"], "0:Llama-2-7b", "1:Llama-2-7b-chat"),
     ("gpt4-turbo", ["GPT-4 :Model", "GPT-4 Turbo :Model"], "0:GPT-4", "1:GPT-4 Turbo"),
     ("selfattention-crossattention", ["self-attention", "cross-attention"], "0:self-attention", "1:cross-attention"),
+    ("ssl-vs-sl", ["self-supervised learning [SSL]", "supervised learning [SSL]"],
+     "0:self-supervised learning", "1:supervised learning"),
+    ("ie-is-no-alias", ["identifying plausible rules [i.e.]", "i.e."], "0:identifying plausible rules", "1:i.e."),
 ]
 
 # Bare ambiguous acronyms: (id, papers, ref, the record the ref must join or None for "a node of its own").
@@ -305,6 +314,8 @@ VARIANTS = [
     ("t5-xxl", ["T5-XXL :Model"], "0:T5-XXL", "T5"),
     ("falcon-40b", ["Falcon-40b :Model"], "0:Falcon-40b", "Falcon"),
     ("internvl-38b", ["InternVL3.0-38B :Model"], "0:InternVL3.0-38B", "InternVL3.0"),
+    ("vgg16", ["VGG-16 :Model"], "0:VGG-16", "VGG"),
+    ("densenet121", ["DenseNet-121"], "0:DenseNet-121", "DenseNet"),
     ("sdxl-words", ["Stable Diffusion XL :Model", "Stable Diffusion :Model"], "0:Stable Diffusion XL", "Stable Diffusion"),
 ]
 
@@ -327,6 +338,8 @@ NOT_VARIANTS = [
     ("llava-version", ["LLaVA-v1.5 :Model"], "0:LLaVA-v1.5"),
     ("dinov2", ["DINOv2 :Model"], "0:DINOv2"),
     ("gpt-j", ["GPT-J :Model"], "0:GPT-J"),
+    ("pg19-mistyped-dataset", ["PG-19 :Model"], "0:PG-19"),
+    ("wmt16-mistyped", ["WMT-16 :Model"], "0:WMT-16"),
 ]
 
 
