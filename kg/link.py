@@ -91,6 +91,7 @@ if TYPE_CHECKING:  # pandas is imported lazily: link() itself does not need it
 
 __all__ = [
     "AliasSupport",
+    "alias_table",
     "LinkedCorpus",
     "OverrideError",
     "Overrides",
@@ -1121,3 +1122,25 @@ def entity_table(linked: LinkedCorpus) -> "pandas.DataFrame":
     ]
     columns = ["key", "type", "label", "aliases", "paper_count", "variant_of", "proposed_by", "evidence"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def alias_table(linked: LinkedCorpus) -> "pandas.DataFrame":
+    """One row per (alias, entity): which papers use the alias for it and on what evidence.
+
+    Columns: alias, entity_key, paper_count, papers (``; ``-joined), evidence. An alias
+    with several rows is ambiguous. Sorted by alias, then entity key.
+    """
+    import pandas as pd
+
+    rows = [
+        {
+            "alias": s.alias,
+            "entity_key": s.entity_key,
+            "paper_count": len(s.papers),
+            "papers": "; ".join(s.papers),
+            "evidence": s.evidence,
+        }
+        for supports in linked.aliases.values()
+        for s in supports
+    ]
+    return pd.DataFrame(rows, columns=["alias", "entity_key", "paper_count", "papers", "evidence"])

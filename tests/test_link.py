@@ -378,3 +378,15 @@ def test_entity_table_columns_and_rows():
     assert table.set_index("key").loc["model/llama-2-7b", "variant_of"] == "model/llama-2"
     assert set(table["type"]) <= set(ENTITY_TYPES)
     assert list(table["key"]) == sorted(table["key"])
+
+
+def test_alias_table_lists_each_sense_of_an_ambiguous_alias():
+    from kg.link import alias_table
+
+    linked = link(corpus(["Chain-of-Thought [CoT]", "chain of thought [CoT]", "Co-Training [CoT]"]))
+    table = alias_table(linked)
+    assert list(table.columns) == ["alias", "entity_key", "paper_count", "papers", "evidence"]
+    cot = table[table["alias"] == "CoT"]
+    assert list(cot["entity_key"]) == ["method/chain-of-thought", "method/co-training"]
+    assert list(cot["papers"]) == ["p0; p1", "p2"]
+    assert set(cot["evidence"]) == {"definition"}
