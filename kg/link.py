@@ -656,8 +656,11 @@ def _plausible_alias(alias: str, akey: str, nkey: str, name: str) -> bool:
             return False
     if short in _NOT_ALIASES:
         return False
-    if short[:1] == long[:1] and _is_subsequence(short, long):
-        return True  # an abbreviation: DPO / direct preference optimization
+    parts = [w for w in _SEPARATORS.split(_clean(long_surface).casefold()) if w]
+    first_word = parts[0] if parts else ""
+    for letters in (short, short.replace("2", "to").replace("4", "for")):
+        if (letters[:1] == long[:1] or letters[:1] in first_word) and _is_subsequence(letters, long):
+            return True  # an abbreviation: DPO / direct preference optimization, XAI, T2I
     return _similar_words(_words(alias), _words(name))
 
 
