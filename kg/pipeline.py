@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from kg.model import Paper, PaperExtraction, ReadProblem
 
 #: Abstracts longer than this are read only up to here by the extractor (the graph keeps them whole).
 MAX_EXTRACT_CHARS = 100_000
+#: Fresh extraction results are written to the cache in transactions of this many papers.
+CACHE_WRITE_BATCH = 500
 
 Sources = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
@@ -29,6 +32,9 @@ class BuildReport:
     links: int = 0
     mentions: int = 0
     triples: int = 0
+    cached: int = 0  # papers whose extraction came from the cache
+    extracted: int = 0  # papers extracted in this build
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage
 
     def summary(self) -> str:
         types = ", ".join(f"{n} {t}" for t, n in sorted(self.entity_types.items())) or "none"
@@ -36,6 +42,7 @@ class BuildReport:
             f"{self.records} records read, {self.papers} unique papers, {len(self.problems)} problems; "
             f"{sum(self.entity_types.values())} entities ({types}); {self.links} links, "
             f"{self.mentions} mentions, {self.triples} triples"
+            + (f"; {self.cached} extractions from cache" if self.cached else "")
         )
 
 
@@ -80,21 +87,98 @@ def for_extraction(paper: Paper) -> Paper:
     return paper
 
 
+def _encoded_extractions(
+    papers: Sequence[Paper], *, profile: str, jobs: int, batch_size: int, dask: str | None,
+) -> Iterator[bytes]:
+    """The encoded entities of each of ``papers`` (in order), extracted locally or on Dask."""
+    if not papers:
+        return
+    if dask:
+        from kg.distributed import extract_on_dask
+
+        yield from extract_on_dask(papers, profile=profile, address=dask, batch_size=batch_size)
+        return
+    from kg.cache import encode_entities
+    from kg.extract import Extractor
+
+    for x in Extractor(profile).extract(papers, jobs=jobs, batch_size=batch_size):
+        yield encode_entities(x.entities)
+
+
 def extract_papers(
     papers: Iterable[Paper],
     *,
     profile: str = "accurate",
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    dask: str | None = None,
+    batch_size: int = 64,
+    report: BuildReport | None = None,
 ) -> Iterator[PaperExtraction]:
-    """Run the extractor over ``papers``, calling ``progress(n_done)`` as it goes."""
-    from kg.extract import Extractor
+    """Run the extractor over ``papers``, calling ``progress(n_done)`` as it goes.
 
-    extractor = Extractor(profile)
-    for done, extraction in enumerate(extractor.extract((for_extraction(p) for p in papers), jobs=jobs), start=1):
-        if progress is not None:
-            progress(done)
-        yield extraction
+    Parameters
+    ----------
+    papers
+        Papers to extract, yielded back in this order.
+    profile
+        ``accurate`` or ``fast``.
+    jobs
+        Local extraction processes (ignored with ``dask``).
+    progress
+        Called as ``progress(n_done)``.
+    cache_dir
+        A directory holding the per-paper extraction cache (:mod:`kg.cache`): papers
+        whose text, profile and extractor version are cached are not extracted again,
+        and new results are added.
+    dask
+        ``local`` or a Dask scheduler address: extract on that cluster (:mod:`kg.distributed`).
+    batch_size
+        spaCy batch size.
+    report
+        Receives ``cached`` and ``extracted`` counts.
+
+    Yields
+    ------
+    PaperExtraction
+        Built from the compact encoding (:func:`kg.cache.decode_entities`) whether
+        fresh or cached, so a cached rebuild yields identical records, and every mention
+        of one sentence shares one string.
+    """
+    from kg.cache import ExtractionCache, content_key, decode_entities
+    from kg.extract import EXTRACTOR_VERSION
+
+    todo = [for_extraction(p) for p in papers]
+    cache = ExtractionCache(cache_dir, EXTRACTOR_VERSION) if cache_dir is not None else None
+    try:
+        keys = [content_key(p.title, p.abstract, EXTRACTOR_VERSION, profile) for p in todo]
+        held = cache.keys() if cache is not None else set()
+        missing = [p for p, k in zip(todo, keys) if k not in held]
+        if report is not None:
+            report.cached = len(todo) - len(missing)
+            report.extracted = len(missing)
+        fresh = _encoded_extractions(missing, profile=profile, jobs=jobs, batch_size=batch_size, dask=dask)
+        cached = cache.get_many(k for k in keys if k in held) if cache is not None else iter(())
+        pending: list[tuple[bytes, bytes]] = []
+        for done, (paper, key) in enumerate(zip(todo, keys), start=1):
+            if key in held:
+                data = next(cached)
+            else:
+                data = next(fresh)
+                if cache is not None:
+                    pending.append((key, data))
+                    if len(pending) >= CACHE_WRITE_BATCH:
+                        cache.put_many(pending)
+                        pending.clear()
+            if progress is not None:
+                progress(done)
+            yield PaperExtraction(paper=paper, entities=decode_entities(data))
+        if cache is not None and pending:
+            cache.put_many(pending)
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def build(
@@ -107,6 +191,9 @@ def build(
     overrides: str | Path | None = None,
     on_problem: Callable[[ReadProblem], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    dask: str | None = None,
+    batch_size: int = 64,
 ):
     """Build a :class:`~kg.graph.KnowledgeGraph` from paper files.
 
@@ -128,6 +215,16 @@ def build(
         Called for each bad record (reported, counted and skipped).
     progress
         Called as ``progress(done, total)`` during extraction.
+    cache_dir
+        Directory of the per-paper extraction cache (:mod:`kg.cache`); None for no
+        cache. ``kg build`` uses ``OUT/.kg-cache``. A rebuild extracts only papers
+        whose title, abstract, profile or extractor version changed.
+    dask
+        ``local`` (a cluster on this machine) or a Dask scheduler address such as
+        ``tcp://host:8786``: extraction runs on that cluster (:mod:`kg.distributed`);
+        linking stays here, so the graph is the same as a local build's.
+    batch_size
+        spaCy batch size.
 
     Returns
     -------
@@ -144,16 +241,21 @@ def build(
     from kg.link import cooccurrence, link
 
     report = BuildReport()
+    clock = _Clock(report)
     papers = read_corpus(sources, fmt=fmt, columns=columns, report=report, on_problem=on_problem)
+    clock.lap("read")
     total = len(papers)
     extractions = extract_papers(
-        papers.values(), profile=profile, jobs=jobs,
-        progress=(lambda done: progress(done, total)) if progress else None,
+        papers.values(), profile=profile, jobs=jobs, cache_dir=cache_dir, dask=dask, batch_size=batch_size,
+        report=report, progress=(lambda done: progress(done, total)) if progress else None,
     )
+    # extraction streams into linking: only linking's compact records are held, never all extractions
     linked = link(extractions, Path(overrides) if overrides else None)
+    clock.lap("extract+link")
     graph = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION)
     graph.cooccurrence = cooccurrence(linked)
     graph.linked = linked
+    clock.lap("graph")
     report.entity_types = Counter(e.type for e in linked.entities.values())
     report.links = len(linked.links)
     report.mentions = sum(len(l.mentions) for l in linked.links)
@@ -161,3 +263,16 @@ def build(
     graph.report = report
     graph.problems = report.problems
     return graph
+
+
+class _Clock:
+    """Records the wall time of each build stage into ``report.seconds``."""
+
+    def __init__(self, report: BuildReport) -> None:
+        self.report = report
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.report.seconds[stage] = round(now - self.last, 3)
+        self.last = now
