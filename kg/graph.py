@@ -8,8 +8,9 @@ rebuilds and input order.
 from __future__ import annotations
 
 import math
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from urllib.parse import quote
 import pandas as pd
 import pyoxigraph as ox
 
-from kg.model import ENTITY_TYPES, CanonicalEntity, Link, Paper
+from kg.model import ENTITY_TYPES, CanonicalEntity, ExtractedEntity, Link, Paper, PaperExtraction
 from kg.vocab import DCTERMS, KGO, KGR_NS, PREFIXES, PROV, RDF_TYPE, RELATION_BY_TYPE, SCHEMA, SKOS, XSD
 
 if TYPE_CHECKING:
@@ -335,7 +336,31 @@ class KnowledgeGraph:
         self.store = store if store is not None else ox.Store()
         self.extractor_version = extractor_version
         self.problems: list[Any] = []
-        self.cooccurrence: dict[tuple[str, str], int] = {}
+        self._cooccurrence: dict[tuple[str, str], int] | None = None
+        # Extracted entities by the text they came from: .add re-links these without re-extracting.
+        self._extracted: dict[tuple[str, str], tuple[ExtractedEntity, ...]] = {}
+        self._profile = "accurate"
+        self._overrides: Path | None = None
+
+    @property
+    def cooccurrence(self) -> dict[tuple[str, str], int]:
+        """Papers naming each pair of entities, by ``(key a, key b)`` with ``a < b`` (sorted).
+
+        Set by the build; a loaded graph computes it from its links.
+        """
+        if self._cooccurrence is not None:
+            return self._cooccurrence
+        from collections import Counter
+        from itertools import combinations
+
+        counts: Counter[tuple[str, str]] = Counter()
+        for _, group in self.links.groupby("paper_key"):
+            counts.update(combinations(sorted(set(group["entity_key"])), 2))
+        return dict(sorted(counts.items()))
+
+    @cooccurrence.setter
+    def cooccurrence(self, counts: dict[tuple[str, str], int]) -> None:
+        self._cooccurrence = counts
 
     # -- construction ---------------------------------------------------------
 
@@ -516,6 +541,377 @@ class KnowledgeGraph:
         from kg.export import write_exports
 
         return write_exports(self, out_dir, html=html)
+
+    # -- building from papers, incremental additions ----------------------------
+
+    @classmethod
+    def from_papers(
+        cls,
+        papers: Iterable[Paper],
+        *,
+        profile: str = "accurate",
+        overrides: str | Path | None = None,
+        jobs: int = 1,
+        cache_dir: str | Path | None = None,
+    ) -> KnowledgeGraph:
+        """Build a graph from :class:`~kg.model.Paper` objects (extract, link, store).
+
+        Parameters
+        ----------
+        papers
+            The papers; records of the same paper are merged as by :func:`kg.build`.
+        profile
+            ``accurate`` or ``fast`` extraction.
+        overrides
+            A file of forced merges and splits (see :mod:`kg.link`).
+        jobs
+            Extraction processes.
+        cache_dir
+            Directory of the per-paper extraction cache (:mod:`kg.cache`), if any.
+
+        Returns
+        -------
+        KnowledgeGraph
+
+        Examples
+        --------
+        >>> from kg.model import Paper
+        >>> g = KnowledgeGraph.from_papers([Paper("arxiv:2401.00001", "Tuning GPT-4 on GSM8K")], profile="fast")
+        >>> g.papers["id"].tolist()
+        ['arxiv:2401.00001']
+        """
+        from kg.load import merge_papers
+
+        graph = cls()
+        graph._profile = profile
+        graph._overrides = Path(overrides) if overrides else None
+        records = list(papers)
+        graph._relink(merge_papers(records), jobs=jobs, cache_dir=cache_dir)
+        graph.report.records = len(records)
+        return graph
+
+    def add(
+        self,
+        papers: Paper | Iterable[Paper] | str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        fmt: str | None = None,
+        columns: Mapping[str, str] | None = None,
+        profile: str | None = None,
+        overrides: str | Path | None = None,
+        jobs: int = 1,
+        cache_dir: str | Path | None = None,
+        on_problem: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Add papers to the graph in place, linking their entities with the existing ones.
+
+        The result is the graph a build of all the papers together would give: new papers
+        are extracted, a paper already present is merged with its new record, and every
+        extraction is linked again so names merge across old and new papers. Extractions
+        this graph made itself are reused; those of a built or loaded graph are redone
+        from the stored titles and abstracts (give ``cache_dir`` to reuse a build's cache).
+
+        Parameters
+        ----------
+        papers
+            :class:`~kg.model.Paper` objects, or paths readable by :func:`kg.build`.
+        fmt, columns
+            Reader options for paths, as in :func:`kg.build`.
+        profile
+            Extraction profile (default: the one this graph was built with, else ``accurate``).
+        overrides
+            File of forced merges and splits (default: the one this graph was built with).
+        jobs
+            Extraction processes.
+        cache_dir
+            Directory of the per-paper extraction cache (:mod:`kg.cache`), if any.
+        on_problem
+            Called for each unreadable record of ``papers`` paths.
+
+        Examples
+        --------
+        >>> from kg.model import Paper
+        >>> g = KnowledgeGraph.from_papers([Paper("arxiv:2401.00001", "Tuning GPT-4 on GSM8K")], profile="fast")
+        >>> g.add([Paper("arxiv:2401.00002", "GPT-4 fails on MATH")])
+        >>> g.papers["id"].tolist()
+        ['arxiv:2401.00001', 'arxiv:2401.00002']
+        """
+        from kg.load import merge_papers
+        from kg.pipeline import BuildReport, as_paths, read_corpus
+
+        report = BuildReport()
+        if isinstance(papers, Paper):
+            new: list[Paper] = [papers]
+        elif isinstance(papers, str | os.PathLike):
+            new = list(read_corpus(papers, fmt=fmt, columns=columns, report=report, on_problem=on_problem).values())
+        else:
+            items = list(papers)
+            if all(isinstance(p, Paper) for p in items):
+                new = items
+                report.records = len(items)
+            elif all(isinstance(p, str | os.PathLike) for p in items):
+                new = list(read_corpus(as_paths(items), fmt=fmt, columns=columns, report=report,
+                                       on_problem=on_problem).values())
+            else:
+                raise TypeError("add() takes Paper objects or paths, not a mix or other objects")
+        if profile is not None:
+            self._profile = profile
+        if overrides is not None:
+            self._overrides = Path(overrides)
+        previous = getattr(self, "report", None)
+        merged = merge_papers([*self._stored_papers(), *new])
+        self._relink(merged, jobs=jobs, cache_dir=cache_dir)
+        if previous is not None:
+            self.report.records += previous.records
+            self.report.problems[:0] = previous.problems
+        self.report.records += report.records
+        self.report.problems.extend(report.problems)
+        self.problems = self.report.problems
+
+    def _stored_papers(self) -> list[Paper]:
+        """The papers of the store, as :class:`~kg.model.Paper` records (by IRI order)."""
+        single = {DCTERMS.title: "title", DCTERMS.abstract: "abstract", DCTERMS.date: "date",
+                  KGO.authorCount: "author_count", KGO.upvotes: "upvotes", KGO.organisation: "organisation",
+                  SCHEMA.url: "url", KGO.arxivId: "arxiv_id", KGO.doi: "doi", KGO.inputId: "input_id"}
+        multiple = {KGO.authorName: "authors", KGO.category: "categories", KGO.source: "sources"}
+        subjects = sorted({q.subject.value for q in self.store.quads_for_pattern(None, RDF_TYPE, KGO.Paper)})
+        papers = []
+        for iri in subjects:
+            fields: dict[str, Any] = {"key": _paper_key_from_iri(iri), "title": ""}
+            lists: dict[str, list[str]] = {name: [] for name in multiple.values()}
+            for quad in self.store.quads_for_pattern(ox.NamedNode(iri), None, None):
+                if quad.predicate in single:
+                    fields[single[quad.predicate]] = python_value(quad.object)
+                elif quad.predicate in multiple:
+                    lists[multiple[quad.predicate]].append(quad.object.value)
+            papers.append(Paper(**fields, **{name: tuple(sorted(v)) for name, v in lists.items()}))
+        return papers
+
+    def _relink(self, papers: Mapping[str, Paper], *, jobs: int = 1, cache_dir: str | Path | None = None) -> None:
+        """Make this graph the build of ``papers``: extract what is new, link everything, refill the store."""
+        from collections import Counter
+
+        from kg.extract import EXTRACTOR_VERSION
+        from kg.link import cooccurrence, link
+        from kg.pipeline import BuildReport, extract_papers, for_extraction
+
+        def text_of(paper: Paper) -> tuple[str, str]:
+            read = for_extraction(paper)
+            return (read.title, read.abstract)
+
+        todo = [p for p in papers.values() if text_of(p) not in self._extracted]
+        options: dict[str, Any] = {"cache_dir": cache_dir} if cache_dir is not None else {}
+        for extraction in extract_papers(todo, profile=self._profile, jobs=jobs, **options):
+            self._extracted[text_of(extraction.paper)] = extraction.entities
+        self._extracted = {text_of(p): self._extracted[text_of(p)] for p in papers.values()}
+        extractions = [PaperExtraction(paper=for_extraction(p), entities=self._extracted[text_of(p)])
+                       for p in papers.values()]
+        linked = link(extractions, self._overrides)
+        built = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION)
+        self.store = built.store
+        self.__dict__.pop("_canonical", None)  # any cache of the old store's serialisation
+        self.extractor_version = EXTRACTOR_VERSION
+        self.cooccurrence = cooccurrence(linked)
+        self.linked = linked
+        self.report = BuildReport(
+            papers=len(papers), entity_types=Counter(e.type for e in linked.entities.values()),
+            links=len(linked.links), mentions=sum(len(x.mentions) for x in linked.links), triples=len(self.store),
+        )
+
+    @classmethod
+    def example(cls) -> KnowledgeGraph:
+        """A tiny ready-made graph (4 papers, 8 entities) for trying the API; no extraction runs.
+
+        Examples
+        --------
+        >>> g = KnowledgeGraph.example()
+        >>> len(g.papers), len(g.entities)
+        (4, 8)
+        """
+        return _example_graph(cls)
+
+    # -- notebooks -------------------------------------------------------------
+
+    def show(self, *, height: int = 640, title: str = "kg") -> ExplorerView:
+        """The interactive explorer, shown inline by Jupyter (an ``<iframe srcdoc>``; no network).
+
+        Parameters
+        ----------
+        height
+            Height of the view in pixels.
+        title
+            Title of the page.
+
+        Returns
+        -------
+        ExplorerView
+            Displayed by Jupyter through ``_repr_html_``; ``.html`` is the whole page.
+
+        Examples
+        --------
+        >>> view = KnowledgeGraph.example().show(height=400)
+        >>> view._repr_html_().startswith('<iframe srcdoc="')
+        True
+        """
+        from kg.export.html import to_html
+
+        page = to_html(self.papers, self.entities, self.links, self.mentions, title=title)
+        return ExplorerView(page, height=height)
+
+    # -- analytics (kg.analytics on the NetworkX view) --------------------------
+
+    def centrality(self, type: str | None = None, *, top: int | None = None) -> pd.DataFrame:
+        """Entity degree, PageRank and betweenness on the co-occurrence graph, ranked per type.
+
+        See :func:`kg.analytics.centrality`.
+
+        Examples
+        --------
+        >>> KnowledgeGraph.example().centrality("Benchmark")[["label", "papers", "rank"]]
+           label  papers  rank
+        0   MMLU       3     1
+        1  GSM8K       1     2
+        """
+        from kg.analytics import centrality
+
+        return centrality(self.to_networkx(), type=type, top=top)
+
+    def communities(self, *, nodes: str = "all", resolution: float = 1.0, seed: int = 0) -> dict[str, int]:
+        """Louvain communities (fixed seed): node key → community id, 0 the largest.
+
+        See :func:`kg.analytics.communities`; :func:`kg.analytics.community_table` describes them.
+
+        Examples
+        --------
+        >>> membership = KnowledgeGraph.example().communities()
+        >>> membership["benchmark/mmlu"] == membership["model/gpt-4"]
+        True
+        """
+        from kg.analytics import communities
+
+        return communities(self.to_networkx(), nodes=nodes, resolution=resolution, seed=seed)  # type: ignore[arg-type]
+
+    def cooccurrence_table(self, type_a: str, type_b: str, *, top: int | None = None) -> pd.DataFrame:
+        """Crosstab of papers naming an entity of ``type_a`` and one of ``type_b`` together.
+
+        See :func:`kg.analytics.cooccurrence`.
+
+        Examples
+        --------
+        >>> KnowledgeGraph.example().cooccurrence_table("Model", "Benchmark")
+        Benchmark  MMLU  GSM8K
+        Model
+        Llama-2       2      1
+        GPT-4         1      0
+        """
+        from kg.analytics import cooccurrence
+
+        return cooccurrence(self.to_networkx(), type_a, type_b, top=top)
+
+    def trends(self, freq: str = "M", *, type: str | None = None, top: int | None = None) -> pd.DataFrame:
+        """Papers naming each entity per month (``"Q"``, ``"Y"``: quarter, year).
+
+        Papers whose date has no year (``--07-22``) cannot be placed and are skipped;
+        ``attrs["skipped"]`` counts them. See :func:`kg.analytics.trends`.
+
+        Examples
+        --------
+        >>> t = KnowledgeGraph.example().trends(type="Benchmark")
+        >>> t
+                 MMLU  GSM8K
+        period
+        2024-01     1      1
+        2024-02     0      0
+        2024-03     1      0
+        >>> t.attrs["skipped"]
+        {'no date': 1, 'no year': 1}
+        """
+        from kg.analytics import trends
+
+        return trends(self.to_networkx(), freq=freq, type=type, top=top)
+
+    def write_report(self, out_dir: str | Path) -> Path:
+        """Write the static summary page ``out_dir/report.html`` (see :mod:`kg.report`)."""
+        from kg.report import write_report
+
+        return write_report(self, out_dir)
+
+
+class ExplorerView:
+    """The explorer page, displayed inline by Jupyter in a sandboxed ``<iframe srcdoc>``.
+
+    Parameters
+    ----------
+    html
+        The whole page (from :func:`kg.export.html.to_html`).
+    height
+        Height of the frame in pixels.
+    """
+
+    def __init__(self, html: str, *, height: int = 640) -> None:
+        self.html = html
+        self.height = int(height)
+
+    def _repr_html_(self) -> str:
+        import html as html_lib
+
+        # allow-scripts without allow-same-origin: the page runs, but in an origin of its own.
+        return (f'<iframe srcdoc="{html_lib.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+                f'width="100%" height="{self.height}" style="border: 1px solid #ddd"></iframe>')
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` atomically."""
+        from kg.atomic import write_atomic
+
+        return write_atomic(path, self.html)
+
+
+# key, type, label, aliases
+_EXAMPLE_ENTITIES = [
+    ("method/dpo", "Method", "DPO", ("Direct Preference Optimization",)),
+    ("method/lora", "Method", "LoRA", ()),
+    ("model/gpt-4", "Model", "GPT-4", ()),
+    ("model/llama-2", "Model", "Llama-2", ("Llama 2",)),
+    ("dataset/the-pile", "Dataset", "The Pile", ()),
+    ("benchmark/mmlu", "Benchmark", "MMLU", ()),
+    ("benchmark/gsm8k", "Benchmark", "GSM8K", ()),
+    ("metric/accuracy", "Metric", "accuracy", ()),
+]
+# key, date, title, abstract, (entity key, role, name as written)
+_EXAMPLE_PAPERS = [
+    ("arxiv:2401.00001", "2024-01-15", "Direct Preference Optimization for Llama-2",
+     "We tune Llama-2 with DPO and LoRA on The Pile. We evaluate on MMLU and GSM8K and report accuracy.",
+     [("model/llama-2", "used", "Llama-2"), ("method/dpo", "used", "DPO"), ("method/lora", "used", "LoRA"),
+      ("dataset/the-pile", "used", "The Pile"), ("benchmark/mmlu", "used", "MMLU"),
+      ("benchmark/gsm8k", "used", "GSM8K"), ("metric/accuracy", "used", "accuracy")]),
+    ("arxiv:2403.00002", "2024-03-02", "GPT-4 on MMLU",
+     "We study GPT-4 on MMLU and report accuracy.",
+     [("model/gpt-4", "used", "GPT-4"), ("benchmark/mmlu", "used", "MMLU"), ("metric/accuracy", "used", "accuracy")]),
+    ("arxiv:2402.00003", "--07-22", "LoRA for Llama 2",
+     "We propose a LoRA recipe for Llama 2 and test it on MMLU.",
+     [("method/lora", "proposed", "LoRA"), ("model/llama-2", "used", "Llama 2"), ("benchmark/mmlu", "used", "MMLU")]),
+    ("arxiv:2402.00004", None, "Preference data at scale",
+     "We release preference data for DPO.",
+     [("method/dpo", "used", "DPO")]),
+]
+
+
+def _example_graph(cls: type[KnowledgeGraph]) -> KnowledgeGraph:
+    from kg.model import Mention
+
+    papers = {key: Paper(key=key, title=title, abstract=abstract, date=date, arxiv_id=key.split(":")[1])
+              for key, date, title, abstract, _ in _EXAMPLE_PAPERS}
+    entities = {key: CanonicalEntity(key=key, type=type_, label=label, aliases=(label, *aliases))
+                for key, type_, label, aliases in _EXAMPLE_ENTITIES}
+    links = []
+    for key, _, title, abstract, named in _EXAMPLE_PAPERS:
+        for entity_key, role, name in named:
+            mentions = []
+            for field, text in (("title", title), ("abstract", abstract)):
+                start = text.find(name)
+                if start >= 0:
+                    mentions.append(Mention(field, start, start + len(name), name, text, 0))
+            links.append(Link(key, entity_key, name, role, 0.9, tuple(mentions)))
+    return cls.from_corpus(papers, entities, sorted(links, key=lambda x: (x.paper_key, x.entity_key)), "example")
 
 
 #: Prefixes for entity IRIs in Turtle output.
