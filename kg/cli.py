@@ -385,5 +385,30 @@ def _print_result(result: Any, output: str) -> None:
             click.echo(frame.to_string(index=False) if len(frame) else "(no results)")
 
 
+@main.command()
+@click.argument("graph_path", metavar="GRAPH", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report.html (default: GRAPH's folder, next to the explorer).")
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Entities per type, and co-occurrence rows and columns, to show.")
+def report(graph_path: Path, out_dir: Path | None, top: int) -> None:
+    """Write report.html for GRAPH (an export folder or RDF file): counts per type, top
+    entities, trends over time, co-occurrence highlights and communities, with charts.
+    """
+    from kg.graph import KnowledgeGraph
+    from kg.report import write_report
+
+    try:
+        graph = KnowledgeGraph.load(graph_path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        _fail(f"{graph_path}: cannot load graph: {str(exc).splitlines()[0]}")
+    target = out_dir or (graph_path if graph_path.is_dir() else graph_path.parent)
+    try:
+        path = write_report(graph, target, top=top)
+    except OSError as exc:
+        _fail(f"{getattr(exc, 'filename', '') or target}: {exc.strerror or exc}")
+    click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
