@@ -195,20 +195,17 @@ def corpus_triples(
         yield from link_triples(link, entities[link.entity_key].type, agent, papers.get(link.paper_key))
 
 
-def _term_sort_key(term: Any) -> tuple[int, str, str]:
-    if isinstance(term, ox.NamedNode):
-        return (0, term.value, "")
-    if isinstance(term, ox.Literal):
-        return (1, term.value, term.datatype.value if term.datatype else "")
-    return (2, str(term), "")
+def canonical_ntriples(store: ox.Store) -> bytes:
+    """The store's default graph as canonical N-Triples, lines sorted bytewise, one triple a line.
 
-
-def sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """Triples in a canonical order (subject, then ``rdf:type`` first, then predicate, object)."""
-    return sorted(
-        set(triples),
-        key=lambda t: (_term_sort_key(t.subject), t.predicate != RDF_TYPE, t.predicate.value, _term_sort_key(t.object)),
-    )
+    Sorting serialised lines (a C-level sort of bytes) is ~50x faster than sorting term
+    objects in Python, and gives the same order on every machine and input order.
+    """
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+    lines = sorted(set(data.splitlines()))
+    if lines and not lines[0]:
+        lines = lines[1:]
+    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 # --------------------------------------------------------------------------- SPARQL helpers
@@ -469,9 +466,18 @@ class KnowledgeGraph:
 
     # -- views ----------------------------------------------------------------
 
-    def triples(self) -> list[ox.Triple]:
-        """All triples in canonical order."""
-        return sorted_triples(ox.Triple(q.subject, q.predicate, q.object) for q in self.store)
+    def canonical_ntriples(self) -> bytes:
+        """All triples as canonical, sorted N-Triples (cached until the store changes)."""
+        size = len(self.store)
+        cached = getattr(self, "_canonical", None)
+        if cached is None or cached[0] != size:
+            cached = (size, canonical_ntriples(self.store))
+            self._canonical = cached
+        return cached[1]
+
+    def triples(self) -> Iterator[ox.Triple]:
+        """All triples in canonical order (subject, predicate, object as N-Triples text)."""
+        return ox.parse(self.canonical_ntriples(), format=ox.RdfFormat.N_TRIPLES)
 
     def to_turtle(self) -> str:
         """The graph as deterministic, prefixed Turtle."""
@@ -484,7 +490,7 @@ class KnowledgeGraph:
         g = rdflib.Graph()
         for prefix, iri in PREFIXES.items():
             g.bind(prefix, iri)
-        g.parse(data=ox.serialize(self.triples(), format=ox.RdfFormat.N_TRIPLES), format="nt")
+        g.parse(data=self.canonical_ntriples().decode("utf-8"), format="nt")
         return g
 
     def to_networkx(self) -> nx.Graph:
@@ -536,11 +542,15 @@ class KnowledgeGraph:
         frame = pd.DataFrame(rows, columns=["id", "key", "title", "shared", "score", "shared_entities"])
         return frame.sort_values(["score", "key"], ascending=[False, True]).head(top).reset_index(drop=True)
 
-    def save(self, out_dir: str | Path, *, html: bool = True) -> dict[str, Path]:
-        """Write every export into ``out_dir`` (see :func:`kg.export.write_exports`)."""
-        from kg.export import write_exports
+    def save(self, out_dir: str | Path, *, html: bool = True, formats: Iterable[str] | None = None) -> dict[str, Path]:
+        """Write the exports into ``out_dir``: by default Turtle, CSV tables and the HTML explorer.
 
-        return write_exports(self, out_dir, html=html)
+        ``formats`` picks from ``ttl``, ``csv``, ``html``, ``nt``, ``jsonld``, ``graphml``
+        (see :func:`kg.export.write_exports`).
+        """
+        from kg.export import DEFAULT_FORMATS, write_exports
+
+        return write_exports(self, out_dir, html=html, formats=DEFAULT_FORMATS if formats is None else formats)
 
     # -- building from papers, incremental additions ----------------------------
 
