@@ -22,14 +22,19 @@ How names are merged
    one sense is merged with it; an alias with several senses is *ambiguous*: every
    sense stays its own node (and no later merge may join them), and a paper that
    uses the bare alias is linked, in this order, by (a) a ``sense`` override,
-   (b) its own paper's definition, (c) context: the sense whose defining papers
-   share the most other entities with this paper, (d) a strict majority of the
+   (b) its own paper's definition, (c) type: the only sense defined with the
+   record's type (``MAE`` as a Metric is mean absolute error), (d) context: the
+   sense whose defining papers share the most other entities with this paper,
+   (e) a strict majority of the
    defining papers (more papers than all other senses together). Otherwise the bare
    alias stays a separate node whose evidence lists the candidate senses: an
    honest "ambiguous" node is better than a wrong merge.
    An alias is refused (kept in ``LinkedCorpus.rejected`` for review) when it is
-   not plausible: its letters are not a subsequence of the long form and the words
-   do not match, or it is a family/version of the name (``Llama`` for ``Llama-2``).
+   not plausible: it is no abbreviation (its letters, ``2``/``4`` read as to/for,
+   are not a subsequence of the long form starting in its first word) and the
+   words do not match; or it is a family/version of the name (``Llama`` for
+   ``Llama-2``, ``GPT-4o`` for ``GPT-4``, ``QLoRA`` for ``LoRA``); or it is
+   ``i.e.``/``e.g.``.
 3. **Variants** (types Model and Method only): trailing size, depth and tuning
    tokens are stripped (``Llama-2 7B``, ``Llama-2-13B``, ``Llama-2-7b-chat`` →
    ``Llama-2``; ``ResNet-50`` → ``ResNet``; ``Mistral-7B-Instruct-v0.2`` →
@@ -687,7 +692,8 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
     definitions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # alias -> name -> papers
     def_forms: dict[tuple[str, str], Counter] = defaultdict(Counter)  # (alias, name) -> surface pairs
     anchor_surfaces: dict[str, set[str]] = defaultdict(set)
-    rejected: set[str] = set()
+    rejected_pairs: dict[tuple[str, str], set[str]] = defaultdict(set)  # (alias, name) -> papers
+    def_types: dict[tuple[str, str], Counter] = defaultdict(Counter)  # (alias, name) -> types
     plausible: dict[tuple[str, str], bool] = {}
     for x in extractions:
         pk = x.paper.key
@@ -710,13 +716,15 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
                 if ok is None:
                     ok = plausible[pair] = _plausible_alias(alias, akey, anchor, anchor_surface)
                 if not ok:
-                    rejected.add(f"{alias!r} as alias of {anchor_surface!r} ({pk})")
+                    rejected_pairs[pair].add(pk)
                     continue
                 forms.append((akey, alias))
                 definitions[akey][anchor].add(pk)
                 def_forms[(akey, anchor)][(alias, anchor_surface)] += 1
+                def_types[(akey, anchor)][e.type] += 1
             records.append(_Record(pk, e, anchor, anchor_surface, forms))
 
+    rejected = {f"{a!r} as alias of {n!r} ({_cite(ps)})" for (a, n), ps in rejected_pairs.items()}
     # The surface pair shown for each definition: the most used, then the smallest.
     def_surface = {k: min(c, key=lambda pair: (-c[pair], pair)) for k, c in def_forms.items()}
     words_of: dict[str, set[tuple[str, ...]]] = {}
@@ -796,7 +804,7 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
                         ctx.update({uf.find(r.anchor) for r in paper_records[pk]})
                 contexts[(akey, i)] = ctx
         own_def: dict[tuple[str, str], str] = {}
-        resolve_cache: dict[str, tuple[set[str], list[int]]] = {}
+        resolve_cache: dict[str, tuple[set[str], list[int], list[str]]] = {}
         for r in records:
             for akey, _ in r.forms:
                 if akey in ambiguous:
@@ -806,7 +814,7 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
             if r.anchor not in ambiguous:
                 continue
             akey, groups = r.anchor, ambiguous[r.anchor]
-            choice = _resolve(r, akey, groups, ov, input_ids, own_def, contexts, definitions, paper_records, uf, resolve_cache)
+            choice = _resolve(r, akey, groups, ov, input_ids, def_types, own_def, contexts, definitions, paper_records, uf, resolve_cache)
             if choice is not None:
                 resolved[id(r)] = choice
 
@@ -1043,12 +1051,13 @@ def _resolve(
     groups: list[list[str]],
     ov: Overrides,
     input_ids: dict[str, str],
+    def_types: dict[tuple[str, str], Counter],
     own_def: dict[tuple[str, str], str],
     contexts: dict[tuple[str, int], Counter],
     definitions: dict[str, dict[str, set[str]]],
     paper_records: dict[str, list[_Record]],
     uf: _UnionFind,
-    cache: dict[str, tuple[set[str], list[int]]],
+    cache: dict[str, tuple[set[str], list[int], list[str]]],
 ) -> tuple[str, str] | None:
     """The sense a bare ambiguous alias takes in one paper, with how it was chosen."""
     pk = r.paper_key
@@ -1058,11 +1067,20 @@ def _resolve(
     if (pk, akey) in own_def:
         return own_def[(pk, akey)], "resolved-by-own-definition"
     if akey not in cache:
+        types = []
+        for g in groups:
+            votes: Counter = Counter()
+            for n in g:
+                votes.update(def_types[(akey, n)])
+            types.append(min(votes, key=lambda t: (-votes[t], t)) if votes else "")
         cache[akey] = (
             {uf.find(n) for g in groups for n in g},
             [len(set().union(*(definitions[akey][n] for n in g))) for g in groups],
+            types,
         )
-    sense_roots, support = cache[akey]
+    sense_roots, support, types = cache[akey]
+    if types.count(r.entity.type) == 1:
+        return groups[types.index(r.entity.type)][0], "resolved-by-type"
     own = {uf.find(x.anchor) for x in paper_records[pk] if x.anchor != akey} - sense_roots
     scores = [0] * len(groups)
     for i in range(len(groups)):
