@@ -77,7 +77,21 @@ jobs_opt = click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, s
                         help="Extraction processes.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C ends any command with one line and status 130 (128 + SIGINT), never a traceback.
+
+    Exports are written atomically, so an interrupted build leaves the previous ones intact.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("kg: interrupted; files already in place are complete, the rest unchanged", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kg")
 def main() -> None:
     """Build knowledge graphs of ML methods, models, datasets and benchmarks from paper abstracts."""
