@@ -13,12 +13,14 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 
 from spacy.tokens import Doc, Span
 
 from kg.components.candidates import is_title_word
 from kg.components.lexicon import norm_key, singular_key
+from kg.components.tokens import token_features
 from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
@@ -48,64 +50,90 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _mention(span: Span, field: str) -> Mention:
-    sent = span.sent
-    return Mention(field=field, start=span.start_char, end=span.end_char, text=span.text,
-                   sentence=sent.text, sentence_start=sent.start_char)
+@dataclass(frozen=True)
+class _Cand:
+    """A candidate span's attributes, read once from its extensions."""
+
+    field: str
+    span: Span
+    text: str
+    key: str
+    type: str
+    evidence: str
+    role: str
+    confidence: float
+    sources: tuple[str, ...]
 
 
-def _well_supported(members: list[tuple[str, Span]]) -> bool:
+def _cand(field: str, span: Span) -> _Cand:
+    f = token_features(span.doc)
+    text = f.doc_text[f.idx[span.start] : f.end_char(span.end - 1)]
+    u = span._
+    return _Cand(field, span, text, singular_key(norm_key(text)), u.kg_type, u.kg_type_evidence, u.kg_role,
+                 u.kg_confidence, u.kg_sources)
+
+
+def _mention(c: _Cand) -> Mention:
+    span = c.span
+    f = token_features(span.doc)
+    s, e = f.sent_bounds(span.start)
+    start_char, end_char = f.idx[s], f.end_char(e - 1)
+    start = f.idx[span.start]
+    return Mention(field=c.field, start=start, end=start + len(c.text), text=c.text,
+                   sentence=f.doc_text[start_char:end_char], sentence_start=start_char)
+
+
+def _well_supported(members: list[_Cand]) -> bool:
     """Return False for a lone capitalised word with no other support ("Pareto", "Monday").
 
     Such a word is kept when the gazetteer knows it, a cue word types it ("the Swimmer
     environment"), the paper proposes it, or the abstract names it more than once.
     """
-    spans = [s for _, s in members]
-    if len(spans) > 1:
+    if len(members) > 1:
         return True
-    span = spans[0]
-    if set(span._.kg_sources) != {"name"} or len(span) != 1 or not is_title_word(span.text):
+    c = members[0]
+    if set(c.sources) != {"name"} or len(c.span) != 1 or not is_title_word(c.text):
         return True
-    return span._.kg_role == "proposed" or span._.kg_type_evidence in ("context", "family")
+    return c.role == "proposed" or c.evidence in ("context", "family")
 
 
 def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
     """Group the candidates of a paper's ``{"title": doc, "abstract": doc}`` into entities."""
     uf = _UnionFind()
-    items: list[tuple[str, Span]] = []
+    items: list[_Cand] = []
     long_forms: set[str] = set()
     for field, doc in docs.items():
         for span in doc._.kg_candidates:
-            key = singular_key(norm_key(span.text))
-            uf.find(key)
-            items.append((field, span))
+            c = _cand(field, span)
+            uf.find(c.key)
+            items.append(c)
         for long, short in doc._.abbreviations:
             lk, sk = singular_key(norm_key(long.text)), singular_key(norm_key(short.text))
             if lk in uf.parent and sk in uf.parent:
                 uf.union(lk, sk)
                 long_forms.add(norm_key(long.text))
-    groups: dict[str, list[tuple[str, Span]]] = defaultdict(list)
-    for field, span in items:
-        groups[uf.find(singular_key(norm_key(span.text)))].append((field, span))
+    groups: dict[str, list[_Cand]] = defaultdict(list)
+    for c in items:
+        groups[uf.find(c.key)].append(c)
 
     entities: list[ExtractedEntity] = []
     for members in groups.values():
         if not _well_supported(members):
             continue
-        texts = [s.text for _, s in members]
+        texts = [c.text for c in members]
         longs = [t for t in texts if norm_key(t) in long_forms]
         name = max(longs or texts, key=lambda t: (len(t), -texts.index(t)))
         aliases = tuple(dict.fromkeys(t for t in texts if t != name and norm_key(t) != norm_key(name)))
         votes: Counter[str] = Counter()
-        for _, s in members:
-            votes[s._.kg_type] += _EVIDENCE_WEIGHT.get(s._.kg_type_evidence, 1.0)
+        for c in members:
+            votes[c.type] += _EVIDENCE_WEIGHT.get(c.evidence, 1.0)
         etype = votes.most_common(1)[0][0]
-        role = "proposed" if any(s._.kg_role == "proposed" for _, s in members) else "used"
-        conf = max(s._.kg_confidence for _, s in members)
+        role = "proposed" if any(c.role == "proposed" for c in members) else "used"
+        conf = max(c.confidence for c in members)
         if len(members) > 1:
             conf = min(0.99, conf + _MENTION_BONUS)
-        sources = sorted({src for _, s in members for src in s._.kg_sources})
-        mentions = tuple(sorted({_mention(s, f) for f, s in members},
+        sources = sorted({src for c in members for src in c.sources})
+        mentions = tuple(sorted({_mention(c) for c in members},
                                 key=lambda m: (m.field != "title", m.start)))
         entities.append(ExtractedEntity(name=name, type=etype, role=role, confidence=round(conf, 3),
                                         aliases=aliases, mentions=mentions, source="+".join(sources)))

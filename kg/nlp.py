@@ -6,7 +6,7 @@ Profiles:
     ``en_core_web_sm`` (tok2vec, tagger, parser, attribute_ruler; NER and lemmatizer are
     not needed and are left out), then our components.
 ``fast``
-    A blank English pipeline: tokenizer + sentencizer + our rule components and the
+    A blank English pipeline: tokenizer + sentence splitter + our rule components and the
     gazetteer (no statistical pipes).
 """
 
@@ -28,6 +28,7 @@ from kg.components import (  # noqa: F401
     gazetteer,
     roles,
     tokenizer,
+    tokens,
 )
 from kg.components.tokenizer import configure_tokenizer
 
@@ -83,7 +84,7 @@ def add_kg_pipes(nlp: Language, gazetteer_path: str | None = None) -> Language:
     """Configure the tokenizer and append our components to ``nlp``; return it."""
     configure_tokenizer(nlp)
     if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("kg_sentences")  # the sentencizer's rule, on arrays
     for name in KG_PIPES:
         config = {"path": gazetteer_path} if name == "kg_gazetteer" else {}
         nlp.add_pipe(name, config=config)

@@ -149,3 +149,27 @@ def test_gazetteer_matches_title_cased_compounds(rules):
     # the tokenizer keeps "Text-to-Image" whole but splits "text-to-image"
     doc = rules("Personalizing Text-to-Image Generation using Textual Inversion")
     assert [s.text for s in doc._.gazetteer_matches] == ["Text-to-Image Generation"]
+
+
+_TEXT = ("We fine-tune Llama-3 8B (SFT) on ImageNet-1K!  Results: 95.1% top-1 accuracy. "
+         "See e.g. Fig. 2 \u2026 and \u201cquotes\u201d? Yes.\nNew line here")
+
+
+def test_token_features_match_token_attributes(blank):
+    from kg.components.tokens import token_features
+
+    doc = blank(_TEXT)
+    f = token_features(doc)
+    assert f.text == [t.text for t in doc] and f.lower == [t.lower_ for t in doc]
+    assert f.ws == [bool(t.whitespace_) for t in doc] and f.punct == [t.is_punct for t in doc]
+    assert f.stop == [t.is_stop for t in doc] and f.like_num == [t.like_num for t in doc]
+    assert f.idx == [t.idx for t in doc] and f.sent_start == [bool(t.is_sent_start) for t in doc]
+    assert [f.sent_bounds(t.i) for t in doc] == [(t.sent.start, t.sent.end) for t in doc]
+    assert f.pos is None and f.doc_text == doc.text
+
+
+def test_fast_sentences_equal_the_sentencizer(blank):
+    nlp = configure_tokenizer(spacy.blank("en"))
+    nlp.add_pipe("kg_sentences")
+    for text in (_TEXT, "", "One.", "No final stop", "A. B! C? (D.) E"):
+        assert [(s.start, s.end) for s in nlp(text).sents] == [(s.start, s.end) for s in blank(text).sents]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from kg.components.tokens import token_features
+
 _MAX_SF_CHARS = 12
 
 
@@ -59,9 +61,7 @@ def best_long_form(short: str, long: str) -> str | None:
 
 
 def _sentence_start(doc: Doc, i: int) -> int:
-    while i > 0 and not doc[i].is_sent_start:
-        i -= 1
-    return i
+    return token_features(doc).sent_bounds(i)[0]
 
 
 def _long_form_span(doc: Doc, short: str, window: Span) -> Span | None:
@@ -87,22 +87,23 @@ def find_abbreviations(doc: Doc) -> list[tuple[Span, Span]]:
     >>> import spacy; nlp = spacy.blank("en"); nlp.add_pipe("sentencizer")  # doctest: +SKIP
     """
     pairs: list[tuple[Span, Span]] = []
-    n = len(doc)
+    text = token_features(doc).text
+    n = len(text)
     i = 0
     while i < n:
-        if doc[i].text != "(":
+        if text[i] != "(":
             i += 1
             continue
         # find the closing parenthesis within a few tokens
         j = i + 1
-        while j < n and j - i <= 12 and doc[j].text not in (")", "("):
+        while j < n and j - i <= 12 and text[j] not in (")", "("):
             j += 1
-        if j >= n or doc[j].text != ")" or j == i + 1:
+        if j >= n or text[j] != ")" or j == i + 1:
             i += 1
             continue
         inner = doc[i + 1 : j]
         # "(DPO; Rafailov et al.)" or "(DPO, ...)": the short form is the first part
-        cut = next((t.i for t in inner if t.text in (";", ",")), j)
+        cut = next((k for k in range(i + 1, j) if text[k] in (";", ",")), j)
         head = doc[i + 1 : cut]
         sent_start = _sentence_start(doc, i)
         if head.text and is_short_form(head.text) and i > sent_start:
@@ -113,7 +114,7 @@ def find_abbreviations(doc: Doc) -> list[tuple[Span, Span]]:
                 i = j + 1
                 continue
         # reverse pattern: "SFT (supervised fine-tuning)"
-        if i > sent_start and len(inner) >= 2 and is_short_form(doc[i - 1].text):
+        if i > sent_start and len(inner) >= 2 and is_short_form(text[i - 1]):
             short = doc[i - 1 : i]
             long_span = _long_form_span(doc, short.text, inner)
             if long_span is not None and long_span.start == inner.start:
@@ -142,10 +143,10 @@ class AbbreviationDetector:
         by_short = {short.text: long for long, short in pairs}
         mentions: list[Span] = []
         if by_short:
-            for tok in doc:
-                long = by_short.get(tok.text)
+            for i, t in enumerate(token_features(doc).text):
+                long = by_short.get(t)
                 if long is not None:
-                    span = doc[tok.i : tok.i + 1]
+                    span = doc[i : i + 1]
                     span._.long_form = long
                     mentions.append(span)
         doc._.abbreviation_mentions = mentions

@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from kg.components.lexicon import metric_names, norm_key, type_cues, _data_lines
 from kg.components.tokenizer import _NAME_SUFFIXES, is_name_token
+from kg.components.tokens import TokenFeatures, token_features
 
 SIZE_RE = re.compile(r"^\d+(\.\d+)?[BMKbmk]$|^\d+x\d+[BMbm]$")
 VERSION_RE = re.compile(r"^v?\d+(\.\d+)*$")
@@ -76,10 +77,11 @@ def is_title_word(text: str) -> bool:
 
 def is_title_cased(doc: Doc) -> bool:
     """Return True when most content words of ``doc`` are capitalised (a title in Title Case)."""
-    words = [t for t in doc if t.is_alpha and not t.is_stop and len(t) > 3]
+    f = token_features(doc)
+    words = [t for t, a, st in zip(f.text, f.alpha, f.stop) if a and not st and len(t) > 3]
     if len(words) < 3:
         return False
-    caps = sum(1 for t in words if t.text[0].isupper())
+    caps = sum(1 for t in words if t[0].isupper())
     return caps / len(words) >= 0.6
 
 
@@ -90,93 +92,94 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
     word (``mini``, ``Instruct``) after a name token. In title-cased text only runs that
     hold a name-shaped token count, since every word is capitalised there.
     """
+    f = token_features(doc)
+    text, lower, stop, start_of = f.text, f.lower, f.stop, f.sent_start
     runs: list[Span] = []
-    toks = list(doc)
-    i, n = 0, len(toks)
+    i, n = 0, len(text)
     while i < n:
-        tok = toks[i]
-        shaped = is_name_shaped(tok.text)
-        titled = is_title_word(tok.text) and tok.lower_ not in _TITLE_STOP and not tok.is_stop \
-            and not title_cased
+        shaped = is_name_shaped(text[i])
+        titled = not title_cased and is_title_word(text[i]) and lower[i] not in _TITLE_STOP and not stop[i]
         if not (shaped or titled):
             i += 1
             continue
         j = i + 1
         while j < n:
-            nxt = toks[j]
-            if nxt.is_sent_start or not toks[j - 1].whitespace_ and nxt.is_punct:
+            if start_of[j] or not f.ws[j - 1] and f.punct[j]:
                 break
-            if is_name_shaped(nxt.text) or (is_title_word(nxt.text) and nxt.lower_ not in _TITLE_STOP
-                                            and not title_cased):
+            nxt = text[j]
+            if is_name_shaped(nxt) or (not title_cased and is_title_word(nxt) and lower[j] not in _TITLE_STOP):
                 j += 1
                 continue
             # a capitalised function word inside a name: "Needle In A Haystack"
-            if not title_cased and is_title_word(nxt.text) and nxt.is_stop and j + 1 < n and (
-                is_title_word(toks[j + 1].text) or is_name_shaped(toks[j + 1].text)
+            if not title_cased and is_title_word(nxt) and stop[j] and j + 1 < n and (
+                is_title_word(text[j + 1]) or is_name_shaped(text[j + 1])
             ):
                 j += 1
                 continue
-            if SIZE_RE.match(nxt.text) or (VERSION_RE.match(nxt.text) and "." in nxt.text) \
-                    or nxt.lower_ in _SEPARATE_SUFFIXES and j == i + 1 and shaped:
+            if SIZE_RE.match(nxt) or (VERSION_RE.match(nxt) and "." in nxt) \
+                    or lower[j] in _SEPARATE_SUFFIXES and j == i + 1 and shaped:
                 j += 1
                 continue
             break
         # drop trailing capitalised stop words ("... In")
-        while j > i + 1 and toks[j - 1].is_stop and not is_name_shaped(toks[j - 1].text):
+        while j > i + 1 and stop[j - 1] and not is_name_shaped(text[j - 1]):
             j -= 1
-        span = doc[i:j]
-        has_shape = any(is_name_shaped(t.text) for t in span)
-        if has_shape or (not title_cased and not tok.is_sent_start):
-            runs.append(span)
-        elif not title_cased and tok.is_sent_start and len(span) > 1:
+        has_shape = any(is_name_shaped(text[k]) for k in range(i, j))
+        if has_shape or (not title_cased and not start_of[i]):
+            runs.append(doc[i:j])
+        elif not title_cased and start_of[i] and j - i > 1:
             # "Long Range Arena is ..." at a sentence start: drop the first word only if it is a stop word
-            runs.append(span)
+            runs.append(doc[i:j])
         i = j
     return runs
 
 
-def _is_modifier(tok, tagged: bool) -> bool:
-    if tok.lower_ in MODIFIER_STOP or tok.is_punct or tok.like_num and not tok.text[-1:].isalpha():
+def _is_modifier(f: TokenFeatures, k: int, tagged: bool) -> bool:
+    """Return True when token ``k`` may modify a term (see :data:`MODIFIER_STOP`)."""
+    text = f.text[k]
+    if f.lower[k] in MODIFIER_STOP or f.punct[k] or f.like_num[k] and not text[-1:].isalpha():
         return False
-    if not any(c.isalpha() for c in tok.text):
+    if not any(c.isalpha() for c in text):
         return False
     if tagged:
-        if tok.pos_ in MODIFIER_POS:
+        if f.pos[k] in MODIFIER_POS:
             return True
-        return tok.pos_ == "VERB" and tok.tag_ in ("VBN", "VBG") and tok.dep_ in ("amod", "compound")
+        return f.pos[k] == "VERB" and f.tag[k] in ("VBN", "VBG") and f.dep[k] in ("amod", "compound")
     return True
 
 
 def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
     """Return lower-case term phrases that end in a cue head word and have 1–4 modifiers."""
     heads = type_cues()["head"]
+    f = token_features(doc)
+    tagged = tagged and f.pos is not None
+    text, ws = f.text, f.ws
     spans: list[Span] = []
-    for tok in doc:
-        if tok.lower_ not in heads:
+    for i, low in enumerate(f.lower):
+        if low not in heads:
             continue
-        if tagged and tok.pos_ not in ("NOUN", "PROPN", "VERB"):
+        if tagged and f.pos[i] not in ("NOUN", "PROPN", "VERB"):
             continue
-        start = tok.i
+        start = i
         mods = 0
-        k = tok.i - 1
-        while k >= 0 and mods < MAX_MODIFIERS and not doc[k + 1].is_sent_start:
-            t = doc[k]
-            if t.text == "-" and not t.whitespace_ and k > 0 and not doc[k - 1].whitespace_:
+        k = i - 1
+        while k >= 0 and mods < MAX_MODIFIERS and not f.sent_start[k + 1]:
+            if text[k] == "-" and not ws[k] and k > 0 and not ws[k - 1]:
                 k -= 1
                 continue
-            if not _is_modifier(t, tagged):
+            if not _is_modifier(f, k, tagged):
                 break
             start = k
             mods += 1
             k -= 1
         # never start inside a hyphenated compound ("state-of-the-art machine learning")
-        while start < tok.i and start > 0 and (
-            doc[start].text == "-" or start > 1 and doc[start - 1].text == "-" and not doc[start - 2].whitespace_
-            and not doc[start - 1].whitespace_
+        while start < i and start > 0 and (
+            text[start] == "-" or start > 1 and text[start - 1] == "-" and not ws[start - 2]
+            and not ws[start - 1]
         ):
             start += 1
-        if mods >= 1 and start < tok.i:
-            spans.append(doc[start : tok.i + 1])
+        if mods >= 1 and start < i:
+            spans.append(doc[start : i + 1])
     return spans
 
 
@@ -191,26 +194,28 @@ def extend_term(doc: Doc, span: Span, tagged: bool, heads: dict[str, str]) -> Sp
     "chain-of-thought prompting". Left modifiers follow the rules of :func:`head_phrases`
     (at most two); on the right one cue head word may follow.
     """
+    f = token_features(doc)
+    tagged = tagged and f.pos is not None
+    text, lower, ws = f.text, f.lower, f.ws
     start, end = span.start, span.end
     k, mods = start - 1, 0
-    while k >= 0 and mods < 2 and not doc[k + 1].is_sent_start:
+    while k >= 0 and mods < 2 and not f.sent_start[k + 1]:
         # a hyphenated compound ("multi-view", "one-step") is one modifier, taken whole
         c = k
-        while c >= 2 and doc[c - 1].text == "-" and not doc[c - 1].whitespace_ and not doc[c - 2].whitespace_:
+        while c >= 2 and text[c - 1] == "-" and not ws[c - 1] and not ws[c - 2]:
             c -= 2
-        parts = [doc[x] for x in range(c, k + 1, 2)]
-        if any(p.lower_ in MODIFIER_STOP or p.lower_ in _EXTEND_STOP or not p.text.isalnum() for p in parts) \
-                or parts[-1].lower_.endswith("ing"):
+        parts = range(c, k + 1, 2)
+        if any(lower[p] in MODIFIER_STOP or lower[p] in _EXTEND_STOP or not text[p].isalnum() for p in parts) \
+                or lower[k].endswith("ing"):
             break
         if c == k:  # a single word: an adjective (a noun would often start another term)
-            t = doc[k]
-            if not _is_modifier(t, tagged) or t.lower_.endswith("ing") \
-                    or (t.pos_ != "ADJ" if tagged else not _ADJ_SUFFIX_RE.search(t.lower_)) \
-                    or t.text[:1].isupper() != span.text[:1].isupper():
+            if not _is_modifier(f, k, tagged) \
+                    or (f.pos[k] != "ADJ" if tagged else not _ADJ_SUFFIX_RE.search(lower[k])) \
+                    or text[k][:1].isupper() != span.text[:1].isupper():
                 break
         start, mods, k = c, mods + 1, c - 1
-    if end < len(doc) and not doc[end].is_sent_start and heads.get(doc[end].lower_) in ("Method", "Task") \
-            and (not tagged or doc[end].pos_ in ("NOUN", "PROPN")):
+    if end < len(doc) and not f.sent_start[end] and heads.get(lower[end]) in ("Method", "Task") \
+            and (not tagged or f.pos[end] in ("NOUN", "PROPN")):
         end += 1
     if (start, end) == (span.start, span.end):
         return None
@@ -266,16 +271,17 @@ class CandidateFinder:
         self.metric_matcher.add("METRIC", [nlp.make_doc(f) for f in forms])
 
     def __call__(self, doc: Doc) -> Doc:
-        tagged = doc.has_annotation("TAG")
+        f = token_features(doc)
+        tagged = f.pos is not None
         title_cased = is_title_cased(doc)
         found: dict[tuple[int, int], set[str]] = {}
 
         def add(span: Span, source: str) -> None:
             # trim punctuation and possessives at the edges
             s, e = span.start, span.end
-            while s < e and (doc[s].is_punct or doc[s].lower_ in ("the", "a", "an")):
+            while s < e and (f.punct[s] or f.lower[s] in ("the", "a", "an")):
                 s += 1
-            while e > s and (doc[e - 1].is_punct or doc[e - 1].text in ("'s", "’s")):
+            while e > s and (f.punct[e - 1] or f.text[e - 1] in ("'s", "’s")):
                 e -= 1
             if e > s:
                 found.setdefault((s, e), set()).add(source)
@@ -301,9 +307,9 @@ class CandidateFinder:
         for span in metric_spans(doc, self.metric_matcher):
             add(span, "metric")
         # "NAME: subtitle" opening a title
-        for tok in doc[:8]:
-            if tok.text == ":" and tok.i > 0:
-                prefix = doc[0 : tok.i]
+        for i, t in enumerate(f.text[:8]):
+            if t == ":" and i > 0:
+                prefix = doc[0:i]
                 if is_title_prefix(prefix):
                     add(prefix, "title_prefix")
                 break

@@ -7,6 +7,8 @@ abstracts so that a score reads as an estimated precision.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -34,6 +36,7 @@ EVIDENCE_BONUS: dict[str, float] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def span_confidence(sources: tuple[str, ...], evidence: str, role: str = "used") -> float:
     """Return a confidence in [0, 1] from candidate sources and typing evidence."""
     base = max((SOURCE_SCORE.get(s, 0.4) for s in sources), default=0.4)
@@ -53,7 +56,6 @@ class ConfidenceScorer:
 
     def __call__(self, doc: Doc) -> Doc:
         for span in doc._.kg_candidates:
-            span._.kg_confidence = span_confidence(
-                span._.kg_sources, span._.kg_type_evidence, span._.kg_role
-            )
+            u = span._
+            u.kg_confidence = span_confidence(u.kg_sources, u.kg_type_evidence, u.kg_role)
         return doc

@@ -11,11 +11,13 @@ Otherwise a name is a Method, the most frequent type.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.components.lexicon import metric_names, model_families, norm_key, type_cues
+from kg.components.tokens import token_features
 
 _BENCH_RE = re.compile(r"(bench|eval|arena|qa|glue|hard|leaderboard|test|gym)$|^(mm|bench)|bench", re.I)
 _METRIC_SHAPE_RE = re.compile(r"@\d+|^(top|hits?|recall|precision|r|p|ndcg|map|acc)[-@]?\d+$", re.I)
@@ -27,6 +29,7 @@ _MODEL_VERBS = frozenset("finetune fine-tune finetuned fine-tuned finetuning fin
 _TASK_HEADS_SINGLE = frozenset()
 
 
+@lru_cache(maxsize=65536)
 def model_family(key: str) -> str | None:
     """Return the model family prefix of normalised name ``key``, if any.
 
@@ -47,18 +50,18 @@ def model_family(key: str) -> str | None:
 
 def _context_after(span: Span) -> str | None:
     """Type from the cue word after ``span`` or after the list that holds it."""
-    doc = span.doc
+    f = token_features(span.doc)
     after = type_cues()["after"]
     i = span.end
     # skip over the rest of a coordinated list of names: "X, Y, and Z benchmarks"
     hops = 0
-    while i < len(doc) and hops < 12:
-        tok = doc[i]
-        if tok.lower_ in after:
-            return after[tok.lower_]
-        if tok.is_sent_start:
+    while i < len(f) and hops < 12:
+        low, text = f.lower[i], f.text[i]
+        if low in after:
+            return after[low]
+        if f.sent_start[i]:
             return None
-        if tok.lower_ in (",", "and", "or", "/", "the") or tok.text[:1].isupper() or any(c.isdigit() for c in tok.text):
+        if low in (",", "and", "or", "/", "the") or text[:1].isupper() or any(c.isdigit() for c in text):
             i += 1
             hops += 1
             continue
@@ -67,8 +70,8 @@ def _context_after(span: Span) -> str | None:
 
 
 def _context_before(span: Span) -> str | None:
-    doc = span.doc
-    window = [t.lower_ for t in doc[max(span.sent.start, span.start - 8) : span.start]]
+    f = token_features(span.doc)
+    window = f.lower[max(f.sent_bounds(span.start)[0], span.start - 8) : span.start]
     prev = window[-3:]
     if any(w in ("benchmark", "benchmarks") for w in window[-6:]) and any(w in ("such", "including", "like", "on", ":") for w in prev):
         return "Benchmark"
@@ -101,8 +104,9 @@ def type_scores(span: Span) -> tuple[str, str]:
     """Return ``(type, evidence)`` for a candidate span."""
     text = span.text
     key = norm_key(text)
-    sources = span._.kg_sources if span.has_extension("kg_sources") else ()
-    gaz = span._.gazetteer if span.has_extension("gazetteer") else None
+    u = span._
+    sources = u.kg_sources if span.has_extension("kg_sources") else ()
+    gaz = u.gazetteer if span.has_extension("gazetteer") else None
     if gaz is not None:
         return gaz.type, "gazetteer"
     part = _gazetteer_part(span)
@@ -130,10 +134,10 @@ def type_scores(span: Span) -> tuple[str, str]:
             return before, "context"
         if _DATASET_SHAPE_RE.match(text) and len(text) > 4:
             return "Dataset", "shape"
-    last = span[-1].lower_
+    last = token_features(span.doc).lower[span.end - 1]
     if last in heads:
         return heads[last], "head"
-    long_form = span._.long_form if span.has_extension("long_form") else None
+    long_form = u.long_form if span.has_extension("long_form") else None
     if long_form is not None and long_form[-1].lower_ in heads:
         return heads[long_form[-1].lower_], "abbreviation"
     after = type_cues()["after"]
@@ -161,6 +165,7 @@ class EntityTyper:
     def __call__(self, doc: Doc) -> Doc:
         for span in doc._.kg_candidates:
             etype, evidence = type_scores(span)
-            span._.kg_type = etype
-            span._.kg_type_evidence = evidence
+            u = span._
+            u.kg_type = etype
+            u.kg_type_evidence = evidence
         return doc

@@ -10,6 +10,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from kg.components.tokens import token_features
+
 PROPOSE_VERBS = frozenset(
     """propose proposes proposed introduce introduces introduced present presents presented
     develop develops developed design designs designed release releases released construct constructs
@@ -24,27 +26,27 @@ _MAX_DISTANCE = 12
 
 def is_proposed(span: Span) -> tuple[bool, str]:
     """Return ``(proposed?, evidence)`` for a candidate span."""
-    doc = span.doc
-    sent = span.sent
+    f = token_features(span.doc)
+    sent_start, sent_end = f.sent_bounds(span.start)
     # title opening "NAME: ..."
-    if span.start == 0 and span.end < len(doc) and doc[span.end].text == ":":
+    if span.start == 0 and span.end < len(f) and f.text[span.end] == ":":
         return True, "title prefix"
-    before = doc[max(sent.start, span.start - _MAX_DISTANCE) : span.start]
-    words = [t.lower_ for t in before]
+    before_start = max(sent_start, span.start - _MAX_DISTANCE)
+    words = f.lower[before_start : span.start]
     if words[-3:] and "our" in words[-3:]:
         return True, "our"
     if any(w in NAMING_WORDS for w in words[-4:]):
         return True, "naming"
     for k, w in enumerate(words):
         if w in PROPOSE_VERBS:
-            head = [t.lower_ for t in doc[max(sent.start, before.start + k - 6) : before.start + k]]
-            if any(x in _WE for x in head) or k == 0 and before.start == sent.start:
+            head = f.lower[max(sent_start, before_start + k - 6) : before_start + k]
+            if any(x in _WE for x in head) or k == 0 and before_start == sent_start:
                 # no sentence-internal clause boundary between verb and name
                 between = words[k + 1 :]
                 if not any(x in ("which", "that", "where", "while", "whereas", ";") for x in between):
                     if not any(x in ("using", "with", "from", "on", "by", "via", "over", "than", "against", "to") for x in between):
                         return True, "propose verb"
-    after = [t.lower_ for t in doc[span.end : min(sent.end, span.end + 5)]]
+    after = f.lower[span.end : min(sent_end, span.end + 5)]
     if after[:1] == [","] and any(w in _NEW for w in after[1:5]) and any(w in ("a", "an") for w in after[1:3]):
         return True, "appositive"
     return False, ""
@@ -62,6 +64,7 @@ class RoleTagger:
     def __call__(self, doc: Doc) -> Doc:
         for span in doc._.kg_candidates:
             proposed, evidence = is_proposed(span)
-            span._.kg_role = "proposed" if proposed else "used"
-            span._.kg_role_evidence = evidence
+            u = span._
+            u.kg_role = "proposed" if proposed else "used"
+            u.kg_role_evidence = evidence
         return doc
