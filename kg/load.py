@@ -472,13 +472,15 @@ def _text_lines(stream: BinaryIO, head: bytes, path: str, report: ProblemHandler
             yield number, line.rstrip("\r\n")
         return
     buffered = io.BufferedReader(_Peekable(head, stream))
+    # Old Mac files end lines with a bare CR: split them there, or the whole file is one line.
+    # Only then: elsewhere a CR may sit inside a quoted CSV field.
+    cr_only = b"\r" in head and b"\n" not in head
     number = 0
     for chunk in buffered:
         if number == 0 and chunk.startswith(codecs.BOM_UTF8):
             chunk = chunk[len(codecs.BOM_UTF8):]
         body = chunk.rstrip(b"\r\n")
-        # Old Mac files end lines with a bare CR: split them too, or the whole file is one line.
-        for raw in body.split(b"\r") if b"\r" in body else (body,):
+        for raw in body.split(b"\r") if cr_only else (body,):
             number += 1
             try:
                 line = raw.decode("utf-8")
