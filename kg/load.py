@@ -819,7 +819,14 @@ def read_csv(
             found = ", ".join(h for h in header[:8])
             report(ReadProblem(path, "line 1", f"no 'title' column (found: {found}); use --columns title=NAME"))
             return
-        for fields in reader:
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # one malformed row (e.g. a bare CR outside quotes); go on after it
+                report(ReadProblem(path, f"line {current[0]}", f"CSV parse error: {clean_text(exc)[:120]}; row skipped"))
+                continue
             where = f"line {current[0]}"
             if not any(f.strip() for f in fields):
                 continue
