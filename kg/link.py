@@ -56,6 +56,11 @@ How names are merged
    get ``-`` + 6 hex digits of a hash of their member names, so keys depend on
    content only, never on input order.
 
+Views: :func:`entity_table` (one row per node, for ``kg entities``), :func:`alias_table`
+(one row per alias and node: papers and evidence), :func:`cooccurrence` (papers per
+pair of nodes). ``LinkedCorpus.entity_of(paper_key, name)`` gives the node of a
+record (by its name or any of its aliases).
+
 Links are one per (paper, node): role ``proposed`` if any merged record in the
 paper is proposed, confidence the maximum, mentions merged and sorted.
 
@@ -741,6 +746,8 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
     # Overrides: cannot-links first so that nothing merges across them.
     cid = itertools.count()
     for a, b, where in ov.splits:
+        if normalise_name(a) == normalise_name(b):
+            raise OverrideError(f"{where}: split {a!r} {b!r}: same normalised name, always one node")
         uf.forbid(next(cid), normalise_name(a), normalise_name(b))
     for a, b, where in sorted(ov.merges):
         ka, kb = normalise_name(a), normalise_name(b)

@@ -349,6 +349,12 @@ def test_override_merge_against_split_is_an_error(tmp_path: Path):
         link(corpus(["A | B"]), path)
 
 
+def test_override_split_of_one_normalised_name_is_an_error(tmp_path: Path):
+    path = write(tmp_path, "split\tLLaMA\tLlama\n")
+    with pytest.raises(OverrideError, match=r"overrides.tsv:1: split 'LLaMA' 'Llama': same normalised name"):
+        link([], path)
+
+
 def test_missing_override_file_is_a_one_line_error(tmp_path: Path):
     with pytest.raises(OverrideError, match=r"nope.tsv: cannot read override file"):
         link([], tmp_path / "nope.tsv")
