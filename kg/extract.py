@@ -25,7 +25,7 @@ from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
 #: Bumped whenever extraction output may change (invalidates caches downstream).
-EXTRACTOR_VERSION = "kg-extract-0.2.0"
+EXTRACTOR_VERSION = "kg-extract-0.3.0"
 
 #: How much each typing evidence counts when mentions disagree on the type.
 _EVIDENCE_WEIGHT = {"gazetteer": 5.0, "metric": 4.0, "family": 4.0, "context": 3.0, "shape": 2.5,
@@ -97,6 +97,55 @@ def _well_supported(members: list[_Cand]) -> bool:
     return c.role == "proposed" or c.evidence in ("context", "family")
 
 
+#: Words that may close a name without changing what it names ("One-Step Diffusion" model).
+_GENERIC_TAILS = frozenset("model models method methods framework frameworks approach algorithm".split())
+
+
+def _words(text: str) -> list[str]:
+    words = text.lower().split()
+    if words:
+        words[-1] = singular_key(words[-1])
+    return words
+
+
+def is_variant(short: list[str], long: list[str]) -> bool:
+    """Return True when word list ``short`` names the same thing as the longer ``long``.
+
+    Both start with the same word, ``short`` is a subsequence of ``long`` and they end
+    alike, or ``long`` only adds a generic tail word: "multi-view style transfer" and
+    "Multi-View Consistent Style Transfer"; "One-Step Diffusion" and "one-step diffusion
+    model". Single words never merge this way.
+    """
+    if len(short) < 2 or len(long) <= len(short) or short[0] != long[0]:
+        return False
+    body = long[:-1] if long[-1] in _GENERIC_TAILS and long[-1] != short[-1] else long
+    if body[-1] != short[-1]:
+        return False
+    it = iter(body)
+    return all(w in it for w in short)
+
+
+def _merge_variants(uf: _UnionFind, items: list[_Cand]) -> None:
+    """Union a title name with an abstract name of its type group that it is a variant of.
+
+    Titles restate the abstract's terms in other words; within the abstract, an added
+    word usually names another thing ("linear probe", "linear regression probe").
+    """
+    forms: dict[str, tuple[list[str], str, set[str]]] = {}
+    for c in items:
+        entry = forms.setdefault(c.text.lower(), (_words(c.text), _GROUP.get(c.type, c.type), set()))
+        entry[2].add(c.field)
+    by_len = sorted(forms.items(), key=lambda kv: len(kv[1][0]))
+    for i, (a, (wa, ga, fa)) in enumerate(by_len):
+        for b, (wb, gb, fb) in by_len[i + 1 :]:
+            if ga == gb and (fa | fb) == {"title", "abstract"} and (fa == {"title"} or fb == {"title"}) \
+                    and is_variant(wa, wb):
+                uf.union(singular_key(norm_key(a)), singular_key(norm_key(b)))
+
+
+_GROUP = {"Model": "Method", "Benchmark": "Dataset"}
+
+
 def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
     """Group the candidates of a paper's ``{"title": doc, "abstract": doc}`` into entities."""
     uf = _UnionFind()
@@ -112,6 +161,7 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
             if lk in uf.parent and sk in uf.parent:
                 uf.union(lk, sk)
                 long_forms.add(norm_key(long.text))
+    _merge_variants(uf, items)
     groups: dict[str, list[_Cand]] = defaultdict(list)
     for c in items:
         groups[uf.find(c.key)].append(c)

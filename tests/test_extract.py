@@ -70,3 +70,19 @@ def test_parallel_matches_serial():
     serial = list(ex.extract(papers, batch_size=2))
     parallel = list(ex.extract(papers, jobs=2, batch_size=2))
     assert parallel == serial
+
+
+def test_title_variants_join_the_abstract_entity(accurate):
+    from kg.extract import is_variant
+
+    assert is_variant(["multi-view", "style", "transfer"], ["multi-view", "consistent", "style", "transfer"])
+    assert is_variant(["one-step", "diffusion"], ["one-step", "diffusion", "model"])
+    assert not is_variant(["style", "transfer"], ["multi-view", "style", "transfer"])  # another thing
+    assert not is_variant(["diffusion"], ["diffusion", "model"])
+    paper = Paper(key="p", title="Towards Multi-View Consistent Style Transfer",
+                  abstract="We study multi-view style transfer for 3D scenes. A linear probe and a "
+                           "linear regression probe are compared.")
+    ents = {e.name: e for e in next(accurate.extract([paper])).entities}
+    merged = ents["Multi-View Consistent Style Transfer"]
+    assert merged.type == "Task" and "multi-view style transfer" in merged.aliases
+    assert {m.field for m in merged.mentions} == {"title", "abstract"}

@@ -186,13 +186,15 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
 _TERM_TYPES = frozenset({"Method", "Task", "Metric"})
 
 
-def extend_term(doc: Doc, span: Span, tagged: bool, heads: dict[str, str]) -> Span | None:
+def extend_term(doc: Doc, span: Span, tagged: bool, heads: dict[str, str], title_cased: bool = False) -> Span | None:
     """Return a known term widened by its own modifiers and a head word, or None.
 
     A gazetteer method, task or metric written inside a longer term is part of that
     term: "implicit chain-of-thought", "multi-view style transfer", "inference latency",
     "chain-of-thought prompting". Left modifiers follow the rules of :func:`head_phrases`
-    (at most two); on the right one cue head word may follow.
+    (at most two); on the right one cue head word may follow. In a Title-Case title,
+    where tags are unreliable, a single-word modifier must be hyphenated or shaped like
+    an adjective ("Multi-View Consistent Style Transfer", "Dynamic Sparse Attention").
     """
     f = token_features(doc)
     tagged = tagged and f.pos is not None
@@ -205,10 +207,14 @@ def extend_term(doc: Doc, span: Span, tagged: bool, heads: dict[str, str]) -> Sp
         while c >= 2 and text[c - 1] == "-" and not ws[c - 1] and not ws[c - 2]:
             c -= 2
         parts = range(c, k + 1, 2)
-        if any(lower[p] in MODIFIER_STOP or lower[p] in _EXTEND_STOP or not text[p].isalnum() for p in parts) \
-                or lower[k].endswith("ing"):
+        if any(lower[p] in MODIFIER_STOP or lower[p] in _EXTEND_STOP or not text[p].replace("-", "").isalnum()
+               or f.stop[p] for p in parts) or lower[k].endswith("ing"):
             break
-        if c == k:  # a single word: an adjective (a noun would often start another term)
+        if title_cased:
+            if c == k and "-" not in text[k] and not _ADJ_SUFFIX_RE.search(lower[k]) \
+                    or not text[c][:1].isupper():
+                break
+        elif c == k:  # a single word: an adjective (a noun would often start another term)
             if not _is_modifier(f, k, tagged) \
                     or (f.pos[k] != "ADJ" if tagged else not _ADJ_SUFFIX_RE.search(lower[k])) \
                     or text[k][:1].isupper() != span.text[:1].isupper():
@@ -290,8 +296,8 @@ class CandidateFinder:
         for span in doc._.gazetteer_matches:
             add(span, "gazetteer")
             entry = span._.gazetteer
-            if entry is not None and entry.type in ("Method", "Task") and not title_cased:
-                wider = extend_term(doc, span, tagged, heads)
+            if entry is not None and entry.type in ("Method", "Task"):
+                wider = extend_term(doc, span, tagged, heads, title_cased)
                 if wider is not None:
                     add(wider, "term_ext")
         for long, short in doc._.abbreviations:
