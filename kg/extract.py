@@ -25,7 +25,7 @@ from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
 #: Bumped whenever extraction output may change (invalidates caches downstream).
-EXTRACTOR_VERSION = "kg-extract-0.3.0"
+EXTRACTOR_VERSION = "kg-extract-0.3.1"
 
 #: How much each typing evidence counts when mentions disagree on the type.
 _EVIDENCE_WEIGHT = {"gazetteer": 5.0, "metric": 4.0, "family": 4.0, "context": 3.0, "shape": 2.5,
@@ -63,14 +63,17 @@ class _Cand:
     role: str
     confidence: float
     sources: tuple[str, ...]
+    #: canonical name of the gazetteer entry it matched, if any
+    known_as: str | None = None
 
 
 def _cand(field: str, span: Span) -> _Cand:
     f = token_features(span.doc)
     text = f.doc_text[f.idx[span.start] : f.end_char(span.end - 1)]
     u = span._
+    entry = u.gazetteer if "gazetteer" in u.kg_sources else None
     return _Cand(field, span, text, singular_key(norm_key(text)), u.kg_type, u.kg_type_evidence, u.kg_role,
-                 u.kg_confidence, u.kg_sources)
+                 u.kg_confidence, u.kg_sources, entry.name if entry is not None else None)
 
 
 def _mention(c: _Cand) -> Mention:
@@ -155,6 +158,8 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
         for span in doc._.kg_candidates:
             c = _cand(field, span)
             uf.find(c.key)
+            if c.known_as is not None:  # "text-to-image" and "T2I" name one gazetteer entry
+                uf.union(c.key, "gazetteer:" + c.known_as)
             items.append(c)
         for long, short in doc._.abbreviations:
             lk, sk = singular_key(norm_key(long.text)), singular_key(norm_key(short.text))

@@ -86,3 +86,12 @@ def test_title_variants_join_the_abstract_entity(accurate):
     merged = ents["Multi-View Consistent Style Transfer"]
     assert merged.type == "Task" and "multi-view style transfer" in merged.aliases
     assert {m.field for m in merged.mentions} == {"title", "abstract"}
+
+
+def test_names_of_one_gazetteer_entry_are_one_entity(accurate):
+    paper = Paper(key="p", title="", abstract="Text-to-image (T2I) models are popular. We study "
+                                               "text-to-image generation.")
+    ents = next(accurate.extract([paper])).entities
+    tasks = [e for e in ents if e.type == "Task"]
+    assert len(tasks) == 1 and tasks[0].name == "text-to-image generation"
+    assert {"Text-to-image", "T2I"} <= set(tasks[0].aliases)
