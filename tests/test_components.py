@@ -173,3 +173,12 @@ def test_fast_sentences_equal_the_sentencizer(blank):
     nlp.add_pipe("kg_sentences")
     for text in (_TEXT, "", "One.", "No final stop", "A. B! C? (D.) E"):
         assert [(s.start, s.end) for s in nlp(text).sents] == [(s.start, s.end) for s in blank(text).sents]
+
+
+def test_words_before_tasks_name_tasks(rules):
+    doc = rules("Experiments in classification and regression tasks, on a locomotion task, on "
+                "two-dimensional binary classification tasks and on evaluation tasks.")
+    c = _cands(doc)
+    assert c["classification"][0] == "Task" and c["regression"][0] == "Task"
+    assert c["locomotion"][0] == "Task" and c["binary classification"][0] == "Task"
+    assert "evaluation" not in c and "dimensional binary classification" not in c

@@ -184,6 +184,58 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
 
 
 _TERM_TYPES = frozenset({"Method", "Task", "Metric"})
+#: Nouns after which the words before name a task: "classification and regression tasks".
+TASK_NOUNS = frozenset("task tasks problem problems".split())
+#: Nominal endings of a one-word task name ("regression", "locomotion", "coding").
+_TASK_WORD_RE = re.compile(r"(tion|sion|ing)$")
+#: One-word nouns before "tasks" that name a domain, a setting or too broad a kind of task.
+_NOT_TASK_WORDS = frozenset("""vision language learning training modeling modelling version session thing
+    evaluation generation prediction understanding reasoning application computation optimization
+    adaptation decision inference processing""".split())
+
+
+def task_phrases(doc: Doc, tagged: bool) -> list[Span]:
+    """Return lower-case phrases named as tasks: "X task(s)", "X and Y tasks", "X problem".
+
+    The phrase is the noun before the task noun with up to two modifiers; one further
+    coordinated phrase before it ("classification and regression tasks") counts too. A
+    one-word phrase must be a task head word or a nominalisation ("locomotion", "coding").
+    """
+    f = token_features(doc)
+    tagged = tagged and f.pos is not None
+    heads = type_cues()["head"]
+    spans: list[Span] = []
+
+    def phrase_before(end: int) -> Span | None:
+        k = end - 1
+        if k < 0 or f.sent_start[end] or not f.text[k].islower() or not _is_modifier(f, k, tagged) \
+                or (tagged and f.pos[k] != "NOUN") or f.lower[k] in TASK_NOUNS:
+            return None
+        start = k
+        while start > 0 and end - start < 3 and not f.sent_start[start] and f.text[start - 1].islower() \
+                and _is_modifier(f, start - 1, tagged) and not f.lower[start - 1].endswith("ing"):
+            start -= 1
+        # never start inside a hyphenated compound ("two-dimensional binary classification")
+        while start < k and start > 0 and f.text[start - 1] == "-" and not f.ws[start - 1]:
+            start += 1
+        if end - start == 1:
+            word = f.lower[k]
+            if word in _NOT_TASK_WORDS or not (heads.get(word) == "Task" or _TASK_WORD_RE.search(word)):
+                return None
+        return doc[start:end]
+
+    for i, low in enumerate(f.lower):
+        if low not in TASK_NOUNS or i == 0:
+            continue
+        span = phrase_before(i)
+        if span is None:
+            continue
+        spans.append(span)
+        if span.start >= 2 and f.lower[span.start - 1] in ("and", "or", ","):
+            other = phrase_before(span.start - 1)
+            if other is not None:
+                spans.append(other)
+    return spans
 
 
 def extend_term(doc: Doc, span: Span, tagged: bool, heads: dict[str, str], title_cased: bool = False) -> Span | None:
@@ -310,6 +362,8 @@ class CandidateFinder:
         if not title_cased:
             for span in head_phrases(doc, tagged):
                 add(span, "phrase")
+            for span in task_phrases(doc, tagged):
+                add(span, "task_cue")
         for span in metric_spans(doc, self.metric_matcher):
             add(span, "metric")
         # "NAME: subtitle" opening a title
@@ -330,7 +384,7 @@ class CandidateFinder:
 
 #: Priority of candidate sources when spans overlap (higher wins, then the longer span).
 SOURCE_TIER = {"term_ext": 4, "abbrev_long": 4, "metric": 4, "gazetteer": 3, "title_prefix": 3, "name": 3,
-               "abbrev_short": 3, "phrase": 1}
+               "abbrev_short": 3, "task_cue": 2, "phrase": 1}
 
 
 def resolve_overlaps(found: dict[tuple[int, int], set[str]]) -> list[tuple[tuple[int, int], set[str]]]:

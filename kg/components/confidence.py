@@ -21,6 +21,7 @@ SOURCE_SCORE: dict[str, float] = {
     "metric": 0.8,
     "term_ext": 0.7,
     "name": 0.6,
+    "task_cue": 0.5,
     "phrase": 0.45,
 }
 #: Adjustment per typing evidence.

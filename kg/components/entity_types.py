@@ -114,6 +114,8 @@ def type_scores(span: Span) -> tuple[str, str]:
         return part, "gazetteer"
     if key in metric_names() or _METRIC_SHAPE_RE.search(text) or "metric" in sources:
         return "Metric", "metric"
+    if "task_cue" in sources:
+        return "Task", "context"
     lower_phrase = "phrase" in sources or (text.islower() and len(span) > 1)
     heads = type_cues()["head"]
     fam = model_family(key)
