@@ -219,6 +219,8 @@ BROKEN = {
                                       (KGR["dataset/x"], KGO.key, Literal("dataset/x"))]],
         "has no kgo:Link"),
     "relation range violated": (lambda g: g.add((P, KGO.usesDataset, E)), "kgo:usesDataset"),
+    "typed triple without kgo:mentions": (_remove(P, KGO.mentions), "without the kgo:mentions triple"),
+    "paper count wrong": (_set(E, KGO.paperCount, Literal(2)), "kgo:paperCount is not the number"),
     "relation not a property IRI": (_set(L, KGO.relation, Literal("usesMethod")), "paper -> entity property IRI"),
     "role disagrees with relation": (_set(L, KGO.role, Literal("proposed")), "role and relation disagree"),
     "link's direct triple missing": (_remove(P, KGO.usesMethod), "direct triple"),
