@@ -236,6 +236,8 @@ def make_paper(
     categories = get.get("categories") or ()
     if isinstance(categories, str):
         categories = categories.replace(",", " ").split()
+    elif not isinstance(categories, list | tuple):  # a number or mapping in the wild: not categories
+        categories = ()
     return Paper(
         key=paper_key(arxiv, doi, title),
         title=title,
