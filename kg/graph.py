@@ -929,8 +929,10 @@ TURTLE_ENTITY_PREFIXES: dict[str, str] = {t.lower(): f"{KGR_NS}{t.lower()}/" for
 
 
 def _is_update(query: str) -> bool:
-    stripped = re.sub(r"#[^\n]*", "", query)
-    stripped = re.sub(r"(?is)\b(PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)", "", stripped).strip()
+    # IRIs first: a '#' inside one (``<https://w3id.org/kg-ml/ontology#>``) is no comment.
+    stripped = re.sub(r"<[^<>\s]*>", "<>", query)
+    stripped = re.sub(r"#[^\n]*", "", stripped)
+    stripped = re.sub(r"(?is)\b(PREFIX\s+\S*\s*<>|BASE\s*<>)", "", stripped).strip()
     return bool(re.match(r"(?i)(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", stripped))
 
 
