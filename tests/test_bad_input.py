@@ -274,3 +274,51 @@ def test_nasty_titles_survive_into_turtle_csv_and_html_unchanged_and_inert(runne
     html = (out / "index.html").read_text(encoding="utf-8")
     for payload in ("<script>alert('xss')</script>", '<img src=x onerror="alert(1)">'):
         assert payload not in html  # only ever present escaped; test_html_browser.py runs it in Chromium
+
+
+# --------------------------------------------------------------------------- SPARQL: read-only, time-limited
+
+UPDATES = [
+    "INSERT DATA { <http://a> <http://b> <http://c> }",
+    "insert data { <http://a> <http://b> <http://c> }",
+    "# a comment first\nDELETE WHERE { ?s ?p ?o }",
+    "PREFIX kgo: <https://w3id.org/kg-ml/ontology#>\nDELETE WHERE { ?s kgo:title ?o }",
+    "PREFIX : <http://x#> # note with > and <\n  # another\nINSERT DATA { :a :b :c }",
+    "BASE <http://x/> LOAD <http://example.org/data.ttl>",
+    "  \n\tclear all",
+    "drop all",
+    "create graph <http://g>",
+    "COPY DEFAULT TO <http://g>",
+    "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <http://a> <http://b> <http://c> }",
+]
+
+
+@pytest.fixture(scope="module")
+def small_graph(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sparql") / "graph.ttl"
+    path.write_text("@prefix ex: <http://example.org/> .\n" + "".join(f"ex:s{i} ex:p{i % 7} ex:o{i % 13} .\n"
+                                                                       for i in range(400)))
+    return path
+
+
+@pytest.mark.parametrize("update", UPDATES)
+def test_query_refuses_every_update_with_one_line(runner, small_graph, update):
+    before = small_graph.read_bytes()
+    result = runner.invoke(main, ["query", str(small_graph), update])
+    assert result.exit_code == 2 and result.output.startswith("kg: error:") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+    if ";" not in update:  # one update alone is named as such; a query glued to one is a syntax error
+        assert "updates are refused" in result.output, result.output
+    assert small_graph.read_bytes() == before
+
+
+def test_query_with_update_words_in_a_string_still_runs(runner, small_graph):
+    result = runner.invoke(main, ["query", str(small_graph), 'SELECT ?s WHERE { ?s ?p "insert data" }'])
+    assert result.exit_code == 0 and "(no results)" in result.output
+
+
+def test_query_stops_at_its_time_limit(runner, small_graph):
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    result = runner.invoke(main, ["query", str(small_graph), slow, "--timeout", "0.5"])
+    assert result.exit_code == 2 and "ran longer than 0.5 s" in result.output and result.output.count("\n") == 1
