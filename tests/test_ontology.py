@@ -261,3 +261,18 @@ def test_built_graph_conforms(shapes, tmp_path):
     assert len(set(data.subjects(RDF.type, KGO.Mention))) > 5
     conforms, text = validate(data, shapes)
     assert conforms, text
+
+
+@pytest.mark.parametrize("path", [ONTOLOGY, SHAPES])
+def test_raptor_parses_the_ontology_files(path, onto, shapes):
+    """An independent parser (Raptor's rapper) reads the files and finds the same triples."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("rapper"):
+        pytest.skip("rapper (raptor2-utils) is not installed")
+    result = subprocess.run(["rapper", "-i", "turtle", "-o", "ntriples", str(path)],
+                            capture_output=True, text=True, check=True)
+    parsed = rdflib.Graph().parse(data=result.stdout, format="nt")
+    assert len(parsed) == len(onto if path == ONTOLOGY else shapes)
+    assert "Error" not in result.stderr
