@@ -45,9 +45,11 @@ class TokenFeatures:
     dep: list[str] | None
     #: token index where each sentence starts, ascending (first is 0)
     sent_starts: list[int]
+    #: number of tokens (checked against the doc before the cache is trusted)
+    n: int = 0
 
     def __len__(self) -> int:
-        return len(self.text)
+        return self.n
 
     def sent_bounds(self, i: int) -> tuple[int, int]:
         """Return ``(start, end)`` token indices of the sentence holding token ``i``."""
@@ -63,14 +65,14 @@ class TokenFeatures:
 def token_features(doc: Doc) -> TokenFeatures:
     """Return the (cached) :class:`TokenFeatures` of ``doc``."""
     feats = doc.user_data.get(_KEY)
-    if feats is not None and len(feats) == len(doc):
+    if feats is not None and feats.n == len(doc):
         return feats
     tagged = doc.has_annotation("TAG")
     attrs = _BASE + _TAGS if tagged else _BASE
     arr = doc.to_array(attrs)
     strings = doc.vocab.strings
-    doc_text = doc.text
     idx = arr[:, 0].tolist() if len(doc) else []
+    doc_text = doc.text
     text = [doc_text[a : a + n] for a, n in zip(idx, arr[:, 1].tolist())] if len(doc) else []
     flags = arr[:, 2:7].astype(bool).T.tolist() if len(doc) else [[]] * 5
     starts = (arr[:, 7] == 1).tolist() if len(doc) else []
@@ -82,7 +84,7 @@ def token_features(doc: Doc) -> TokenFeatures:
         pos=[strings[h] for h in arr[:, 8].tolist()] if tagged else None,
         tag=[strings[h] for h in arr[:, 9].tolist()] if tagged else None,
         dep=[strings[h] for h in arr[:, 10].tolist()] if tagged else None,
-        sent_starts=[i for i, s in enumerate(starts) if s],
+        sent_starts=[i for i, s in enumerate(starts) if s], n=len(text),
     )
     doc.user_data[_KEY] = feats
     return feats
