@@ -182,3 +182,10 @@ def test_words_before_tasks_name_tasks(rules):
     assert c["classification"][0] == "Task" and c["regression"][0] == "Task"
     assert c["locomotion"][0] == "Task" and c["binary classification"][0] == "Task"
     assert "evaluation" not in c and "dimensional binary classification" not in c
+
+
+def test_training_terms_and_broad_class_phrases(rules):
+    doc = rules("We use adversarial training and refusal training instead of neural network training.")
+    c = _cands(doc)
+    assert c["adversarial training"][0] == "Method" and c["refusal training"][0] == "Method"
+    assert "neural network training" not in c

@@ -142,6 +142,8 @@ def _is_modifier(f: TokenFeatures, k: int, tagged: bool) -> bool:
     if not any(c.isalpha() for c in text):
         return False
     if tagged:
+        if f.tag[k] in ("JJR", "JJS", "RBR", "RBS"):
+            return False  # "longer reasoning", "best model": a comparison, not part of a name
         if f.pos[k] in MODIFIER_POS:
             return True
         return f.pos[k] == "VERB" and f.tag[k] in ("VBN", "VBG") and f.dep[k] in ("amod", "compound")

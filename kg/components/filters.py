@@ -35,6 +35,8 @@ def rejection_reason(span: Span) -> str | None:
         return "maths"  # "mod-10", "top-5" alone
     if len(span) > 10:
         return "too long"
+    if len(span) > 2 and text.islower() and norm_key(span[:-1].text) in stop_keys():
+        return "broad class + head"  # "neural network training", "language model alignment"
     # trailing generic head on a lower-case phrase: "the proposed methods", "two tasks"
     return None
 
