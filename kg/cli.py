@@ -366,7 +366,7 @@ def serve(export_dir: Path, port: int, host: str, timeout_s: float, store_dir: P
     from kg.serve import serve as run_server
 
     def ready(server) -> None:
-        click.echo(f"SPARQL endpoint: http://{server.host}:{server.port}/query  (read-only; Ctrl-C stops)")
+        click.echo(f"SPARQL endpoint: {server.query_url}  (read-only; Ctrl-C stops)")
 
     try:
         code = run_server(export_dir, host=host, port=port, store_dir=store_dir, timeout_s=timeout_s, on_ready=ready)

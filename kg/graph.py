@@ -97,6 +97,7 @@ def relation_name(entity_type: str) -> str:
 def paper_triples(paper: Paper) -> Iterator[ox.Triple]:
     s = paper_iri(paper.key)
     yield ox.Triple(s, RDF_TYPE, KGO.Paper)
+    yield ox.Triple(s, KGO.key, _text(paper.key))
     yield ox.Triple(s, DCTERMS.title, _text(paper.title))
     if paper.abstract:
         yield ox.Triple(s, DCTERMS.abstract, _text(paper.abstract))
@@ -170,7 +171,7 @@ def link_triples(link: Link, entity_type: str, agent: ox.NamedNode, paper: Paper
             yield ox.Triple(m, KGO.sentenceStart, _int(mention.sentence_start))
         yield ox.Triple(m, KGO.confidence, _decimal(link.confidence))
         yield ox.Triple(m, KGO.role, _text(link.role))
-        yield ox.Triple(m, PROV.wasGeneratedBy, agent)
+        yield ox.Triple(m, PROV.wasAttributedTo, agent)  # the extractor (an agent) and its version
 
 
 def corpus_triples(

@@ -233,6 +233,8 @@ def make_paper(
     date = normalise_date(date_value)
     if date_value not in (None, "") and date is None:
         problem(f"unrecognised date {clean_text(date_value)[:40]!r} ignored")
+    if date is None:
+        date = _fallback_date(get, arxiv)
     categories = get.get("categories") or ()
     if isinstance(categories, str):
         categories = categories.replace(",", " ").split()
@@ -254,6 +256,25 @@ def make_paper(
         categories=tuple(clean_text(c) for c in categories if clean_text(c)),
         sources=(source,),
     )
+
+
+def _fallback_date(get: Mapping[str, Any], arxiv: str | None) -> str | None:
+    """A date for a record that gives none: the daily listing it came from, else the arXiv id's month.
+
+    ``source_file: "2025-03-18.jsonl"`` (the ``shared/corpus`` layout) is the day arXiv listed
+    the paper; a new-style arXiv id ``2503.11731`` was submitted in March 2025. Both are real
+    dates of the paper, never invented.
+    """
+    listing = get.get("source_file")
+    if isinstance(listing, str):
+        match = re.search(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)", listing)
+        if match and _valid(*(int(g) for g in match.groups())):
+            return match.group(0)
+    if arxiv:
+        match = re.fullmatch(r"(\d{2})(\d{2})\.\d{4,5}", arxiv)
+        if match and 7 <= int(match.group(1)) and 1 <= int(match.group(2)) <= 12:
+            return f"20{match.group(1)}-{match.group(2)}"
+    return None
 
 
 def _first(get: Mapping[str, Any], *names: str) -> Any:

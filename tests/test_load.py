@@ -241,3 +241,14 @@ def test_seeds_hold_247_unique_papers(seeds):
     assert all(len(p.abstract) > 150 for p in records)
     # Page boilerplate never becomes a paper.
     assert not any(p.title.lower().startswith(("get trending", "subscribe", "daily papers")) for p in records)
+
+
+def test_dates_from_listing_file_or_arxiv_id(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text(
+        '{"id": "2503.11731", "title": "Listed", "abstract": "a", "source_file": "2025-03-18.jsonl"}\n'
+        '{"id": "2406.00001v2", "title": "Only an id", "abstract": "a"}\n'
+        '{"id": "d7", "title": "Nothing", "abstract": "a"}\n'
+    )
+    papers, _ = read(path)
+    assert [p.date for p in papers] == ["2025-03-18", "2024-06", None]
