@@ -189,3 +189,11 @@ def test_training_terms_and_broad_class_phrases(rules):
     c = _cands(doc)
     assert c["adversarial training"][0] == "Method" and c["refusal training"][0] == "Method"
     assert "neural network training" not in c
+
+
+def test_names_keep_their_number(rules):
+    doc = rules("We compare Llama 2 and GPT-4 on the CoRe 50 benchmark with Argoverse 2. "
+                "In Approach 2 we train BERT 3 times.")
+    c = _cands(doc)
+    assert {"Llama 2", "CoRe 50", "Argoverse 2"} <= set(c)
+    assert "Approach 2" not in c and "BERT 3" not in c

@@ -52,6 +52,14 @@ MAX_MODIFIERS = 4
 #: Lower-case words that continue a model name as a separate word ("GPT-4o mini").
 _SEPARATE_SUFFIXES = frozenset("mini turbo base large small tiny instruct chat xl xxl pro plus ultra".split())
 
+#: Lower-case words that may follow a name ending in a number ("Llama 2 and GPT-4").
+_NAME_FOLLOWERS = frozenset("and or is are was were with on in to for as by from of via which that model models".split())
+
+#: Nouns numbered in running text ("Approach 2", "Stage 1"), not names.
+_NUMBERED_NOUNS = frozenset("""approach method stage step phase case level type version part task experiment setting
+    scenario option strategy rule model round day week year class group layer block example question problem
+    condition variant study tier track category session chapter step stage module component""".split())
+
 #: Capitalised words that start sentences or name things that are not research entities.
 _TITLE_STOP = frozenset(w.lower() for w in _data_lines("capitalised_stop.txt"))
 
@@ -118,6 +126,14 @@ def name_runs(doc: Doc, title_cased: bool = False) -> list[Span]:
                 continue
             if SIZE_RE.match(nxt) or (VERSION_RE.match(nxt) and "." in nxt) \
                     or lower[j] in _SEPARATE_SUFFIXES and j == i + 1 and shaped:
+                j += 1
+                continue
+            # a number that belongs to the name: "Llama 2", "CoRe 50", "ResNet 101" (not a count
+            # of things: "BERT 3 times")
+            if j == i + 1 and nxt.isdigit() and len(nxt) <= 3 and nxt[0] != "0" \
+                    and lower[i] not in _NUMBERED_NOUNS \
+                    and not (j + 1 < n and text[j + 1].isalpha() and text[j + 1].islower()
+                             and lower[j + 1] not in _NAME_FOLLOWERS and lower[j + 1] not in type_cues()["after"]):
                 j += 1
                 continue
             break
