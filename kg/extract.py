@@ -11,6 +11,7 @@ mentions, its role ``proposed`` when any mention says so.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
 #: Bumped whenever extraction output may change (invalidates caches downstream).
-EXTRACTOR_VERSION = "kg-extract-0.4.2"
+EXTRACTOR_VERSION = "kg-extract-0.5.0"
 
 #: How much each typing evidence counts when mentions disagree on the type.
 _EVIDENCE_WEIGHT = {"gazetteer": 5.0, "metric": 4.0, "family": 4.0, "context": 3.0, "shape": 2.5,
@@ -65,15 +66,22 @@ class _Cand:
     sources: tuple[str, ...]
     #: canonical name of the gazetteer entry it matched, if any
     known_as: str | None = None
+    #: the text as a name (without quote marks)
+    name: str = ""
+
+
+_QUOTES_RE = re.compile(r"``|''|[\"“”`]")
 
 
 def _cand(field: str, span: Span) -> _Cand:
     f = token_features(span.doc)
     text = f.doc_text[f.idx[span.start] : f.end_char(span.end - 1)]
+    # a quoted coined name is named without its quotes; the mention keeps the exact text
+    name = " ".join(_QUOTES_RE.sub("", text).split()) if _QUOTES_RE.search(text) else text
     u = span._
     entry = u.gazetteer if "gazetteer" in u.kg_sources else None
-    return _Cand(field, span, text, singular_key(norm_key(text)), u.kg_type, u.kg_type_evidence, u.kg_role,
-                 u.kg_confidence, u.kg_sources, entry.name if entry is not None else None)
+    return _Cand(field, span, text, singular_key(norm_key(name)), u.kg_type, u.kg_type_evidence, u.kg_role,
+                 u.kg_confidence, u.kg_sources, entry.name if entry is not None else None, name)
 
 
 def _mention(c: _Cand) -> Mention:
@@ -95,7 +103,7 @@ def _well_supported(members: list[_Cand]) -> bool:
     if len(members) > 1:
         return True
     c = members[0]
-    if set(c.sources) != {"name"} or len(c.span) != 1 or not is_title_word(c.text):
+    if set(c.sources) != {"name"} or len(c.span) != 1 or not is_title_word(c.name):
         return True
     return c.role == "proposed" or c.evidence in ("context", "family")
 
@@ -136,7 +144,7 @@ def _merge_variants(uf: _UnionFind, items: list[_Cand]) -> None:
     """
     forms: dict[str, tuple[list[str], str, set[str]]] = {}
     for c in items:
-        entry = forms.setdefault(c.text.lower(), (_words(c.text), _GROUP.get(c.type, c.type), set()))
+        entry = forms.setdefault(c.name.lower(), (_words(c.name), _GROUP.get(c.type, c.type), set()))
         entry[2].add(c.field)
     by_len = sorted(forms.items(), key=lambda kv: len(kv[1][0]))
     for i, (a, (wa, ga, fa)) in enumerate(by_len):
@@ -175,7 +183,7 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
     for members in groups.values():
         if not _well_supported(members):
             continue
-        texts = [c.text for c in members]
+        texts = [c.name for c in members]
         longs = [t for t in texts if norm_key(t) in long_forms]
         name = max(longs or texts, key=lambda t: (len(t), -texts.index(t)))
         aliases = tuple(dict.fromkeys(t for t in texts if t != name and norm_key(t) != norm_key(name)))

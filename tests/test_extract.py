@@ -95,3 +95,13 @@ def test_names_of_one_gazetteer_entry_are_one_entity(accurate):
     tasks = [e for e in ents if e.type == "Task"]
     assert len(tasks) == 1 and tasks[0].name == "text-to-image generation"
     assert {"Text-to-image", "T2I"} <= set(tasks[0].aliases)
+
+
+def test_quoted_coined_names(accurate):
+    abstract = ("We propose a ``stepping-stone'' text augmentation strategy and an \"ignore-k\" "
+                "update pruning method.")
+    result = next(accurate.extract([Paper(key="p", title="", abstract=abstract)]))
+    ents = {e.name: e for e in result.entities}
+    assert "stepping-stone text augmentation" in ents and "ignore-k update pruning" in ents
+    m = ents["ignore-k update pruning"].mentions[0]
+    assert m.text == '"ignore-k" update pruning' and abstract[m.start:m.end] == m.text

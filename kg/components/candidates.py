@@ -196,9 +196,33 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
             and not ws[start - 1]
         ):
             start += 1
+        quoted = _quoted_before(f, start)
+        if quoted is not None:  # a coined name in quotes: ``stepping-stone'' text augmentation
+            start, mods = quoted, mods + 1
         if mods >= 1 and start < i:
             spans.append(doc[start : i + 1])
     return spans
+
+
+_CLOSE_QUOTES = frozenset(["''", '"', "”"])
+_OPEN_QUOTES = frozenset(["``", "`", '"', "“"])
+
+
+def _quoted_before(f: TokenFeatures, start: int) -> int | None:
+    """Return where a quoted word or compound right before token ``start`` opens, or None."""
+    k = start - 1
+    if k < 2 or f.text[k] not in _CLOSE_QUOTES:
+        return None
+    j = k - 1
+    while j >= 0 and k - j <= 5 and f.text[j] not in _OPEN_QUOTES:
+        if not (f.text[j] == "-" or f.text[j].replace("-", "").isalnum()) or f.sent_start[j]:
+            return None
+        j -= 1
+    if j < 0 or f.text[j] not in _OPEN_QUOTES or j == k - 1:
+        return None
+    while j > 0 and f.text[j - 1] == "`" and not f.ws[j - 1]:
+        j -= 1  # ``: the tokenizer may split the two backticks
+    return j
 
 
 _TERM_TYPES = frozenset({"Method", "Task", "Metric"})
@@ -355,7 +379,9 @@ class CandidateFinder:
         def add(span: Span, source: str) -> None:
             # trim punctuation and possessives at the edges
             s, e = span.start, span.end
-            while s < e and (f.punct[s] or f.lower[s] in ("the", "a", "an")):
+            while s < e and (f.punct[s] or f.lower[s] in ("the", "a", "an")) and not (
+                f.text[s] in _OPEN_QUOTES and any(f.text[x] in _CLOSE_QUOTES for x in range(s + 1, e))
+            ):  # an opening quote stays when its closing quote is inside
                 s += 1
             while e > s and (f.punct[e - 1] or f.text[e - 1] in ("'s", "’s")):
                 e -= 1
