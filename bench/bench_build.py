@@ -216,7 +216,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
         tmpdir = Path(tmp)
         out = args.out or tmpdir / "out"
         sample = tmpdir / "sample.jsonl"
-        n = write_sample(args.papers, sample)
+        papers = args.papers
+        if args.add and not papers:  # "all" + N: build all but the last N, then add those
+            with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+                papers = sum(1 for _ in fh) - args.add
+        n = write_sample(papers, sample)
         cache = args.cache or (tmpdir / "cache" if args.add else None)
         results = [build_once([sample], args, out, cache, f"build {n}")]
         if args.add:
