@@ -105,3 +105,11 @@ def test_quoted_coined_names(accurate):
     assert "stepping-stone text augmentation" in ents and "ignore-k update pruning" in ents
     m = ents["ignore-k update pruning"].mentions[0]
     assert m.text == '"ignore-k" update pruning' and abstract[m.start:m.end] == m.text
+
+
+def test_metric_names_keep_what_they_measure(accurate):
+    abstract = ("We report top-5 accuracy and retrieval recall, cut inference latency and raise "
+                "classification accuracy.")
+    names = {e.name for e in extract("", abstract)}
+    assert {"retrieval recall", "inference latency", "top-5 accuracy"} <= names
+    assert "classification accuracy" not in names

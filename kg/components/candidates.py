@@ -322,6 +322,26 @@ def extend_term(doc: Doc, span: Span, tagged: bool, heads: dict[str, str], title
     return doc[start:end]
 
 
+def extend_metric(doc: Doc, span: Span) -> Span | None:
+    """Return a metric name widened by the one noun that says what it measures, or None.
+
+    "retrieval recall", "inference latency": the noun must be tagged as a compound
+    modifier (so the ``fast`` profile, without tags, leaves metrics as they are).
+    """
+    f = token_features(doc)
+    k = span.start - 1
+    if f.pos is None or k < 0 or f.sent_start[span.start] or f.pos[k] != "NOUN" or f.dep[k] != "compound":
+        return None
+    if not f.text[k].isalpha() or not f.text[k].islower() or f.lower[k] in MODIFIER_STOP \
+            or f.lower[k].endswith("ing") or (k > 0 and f.text[k - 1] == "-" and not f.ws[k - 1]):
+        return None
+    if f.lower[k].endswith(("tion", "sion")):
+        return None  # "classification accuracy": the measure on a task, named by the measure
+    if k > 0 and f.pos[k - 1] in ("NOUN", "PROPN") and f.dep[k - 1] == "compound":
+        return None  # "code generation accuracy": the noun is itself part of a longer name
+    return doc[k : span.end]
+
+
 #: Adjective endings, for the untagged (fast) profile.
 _ADJ_SUFFIX_RE = re.compile(r"(al|ic|ive|ous|ary|ible|able|ent|ant|ar|cit)$")
 #: Modifiers that say how a known term was obtained or used, not which term it is.
@@ -396,6 +416,10 @@ class CandidateFinder:
                 wider = extend_term(doc, span, tagged, heads, title_cased)
                 if wider is not None:
                     add(wider, "term_ext")
+            elif entry is not None and entry.type == "Metric" and not title_cased:
+                wider = extend_metric(doc, span)
+                if wider is not None:
+                    add(wider, "term_ext")
         for long, short in doc._.abbreviations:
             add(long, "abbrev_long")
             add(short, "abbrev_short")
@@ -410,6 +434,9 @@ class CandidateFinder:
                 add(span, "task_cue")
         for span in metric_spans(doc, self.metric_matcher):
             add(span, "metric")
+            wider = extend_metric(doc, span) if not title_cased else None
+            if wider is not None:
+                add(wider, "term_ext")
         # "NAME: subtitle" opening a title
         for i, t in enumerate(f.text[:8]):
             if t == ":" and i > 0:
