@@ -107,12 +107,18 @@ def main() -> None:
 @jobs_opt
 @click.option("--overrides", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="File of forced merges and splits (see `kg entities --help`).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Extraction cache folder (default: OUT/.kg-cache); unchanged papers are not extracted again.")
+@click.option("--no-cache", is_flag=True, help="Extract every paper again; neither read nor write the cache.")
+@click.option("--dask", metavar="ADDRESS", default=None,
+              help="Extract on a Dask cluster: 'local' or a scheduler address such as tcp://host:8786.")
 @click.option("--no-html", is_flag=True, help="Skip the HTML explorer.")
 @click.option("--formats", default="ttl,csv,html", show_default=True,
               help="Comma-separated exports: ttl, csv, html, nt (N-Triples), jsonld, graphml; or 'all'.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str | None, profile: str, jobs: int,
-          overrides: Path | None, no_html: bool, formats: str, quiet: bool) -> None:
+          overrides: Path | None, cache_dir: Path | None, no_cache: bool, dask: str | None, no_html: bool,
+          formats: str, quiet: bool) -> None:
     """Read papers from INPUT files or folders and write the knowledge graph to OUT.
 
     INPUT may be Hugging Face daily-papers pages saved as text, JSON or JSONL (arXiv
@@ -130,7 +136,8 @@ def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str 
     started = time.monotonic()
     try:
         graph = build_graph(list(inputs), fmt=fmt, columns=_parse_columns(columns), profile=profile, jobs=jobs,
-                            overrides=overrides, on_problem=problems, progress=_progress(quiet))
+                            overrides=overrides, on_problem=problems, progress=_progress(quiet),
+                            cache_dir=None if no_cache else (cache_dir or out_dir / ".kg-cache"), dask=dask)
         written = graph.save(out_dir, html=not no_html, formats=chosen)
     except InputError as exc:
         _fail(str(exc))

@@ -110,3 +110,16 @@ def test_entities_lists_and_filters(runner, tmp_path, data_dir):
     first = rows[0]
     only = runner.invoke(main, ["entities", str(out), "--type", first["type"], "--search", first["label"][:4], "-f", "json"])
     assert first["key"] in [r["key"] for r in json.loads(only.output)]
+
+
+def test_build_reuses_the_extraction_cache(runner, tmp_path, data_dir):
+    out = tmp_path / "cached"
+    args = ["build", str(data_dir / "papers.jsonl"), "-o", str(out), "--no-html", "-q"]
+    assert runner.invoke(main, args).exit_code == 0
+    first = (out / "graph.ttl").read_bytes()
+    assert (out / ".kg-cache").is_dir()
+    again = runner.invoke(main, args)
+    assert again.exit_code == 0 and "3 extractions from cache" in again.output
+    assert (out / "graph.ttl").read_bytes() == first
+    fresh = runner.invoke(main, [*args, "--no-cache"])
+    assert fresh.exit_code == 0 and "from cache" not in fresh.output
