@@ -94,84 +94,84 @@ def relation_name(entity_type: str) -> str:
 # --------------------------------------------------------------------------- triples
 
 
-def paper_triples(paper: Paper) -> Iterator[ox.Triple]:
+def paper_triples(paper: Paper) -> Iterator[ox.Quad]:
     s = paper_iri(paper.key)
-    yield ox.Triple(s, RDF_TYPE, KGO.Paper)
-    yield ox.Triple(s, KGO.key, _text(paper.key))
-    yield ox.Triple(s, DCTERMS.title, _text(paper.title))
+    yield ox.Quad(s, RDF_TYPE, KGO.Paper)
+    yield ox.Quad(s, KGO.key, _text(paper.key))
+    yield ox.Quad(s, DCTERMS.title, _text(paper.title))
     if paper.abstract:
-        yield ox.Triple(s, DCTERMS.abstract, _text(paper.abstract))
+        yield ox.Quad(s, DCTERMS.abstract, _text(paper.abstract))
     if paper.date:
-        yield ox.Triple(s, DCTERMS.date, date_literal(paper.date))
+        yield ox.Quad(s, DCTERMS.date, date_literal(paper.date))
     for name in paper.authors:
-        yield ox.Triple(s, KGO.authorName, _text(name))
+        yield ox.Quad(s, KGO.authorName, _text(name))
     if paper.author_count is not None:
-        yield ox.Triple(s, KGO.authorCount, _int(paper.author_count))
+        yield ox.Quad(s, KGO.authorCount, _int(paper.author_count))
     if paper.upvotes is not None:
-        yield ox.Triple(s, KGO.upvotes, _int(paper.upvotes))
+        yield ox.Quad(s, KGO.upvotes, _int(paper.upvotes))
     if paper.organisation:
-        yield ox.Triple(s, KGO.organisation, _text(paper.organisation))
+        yield ox.Quad(s, KGO.organisation, _text(paper.organisation))
     if paper.url:
-        yield ox.Triple(s, SCHEMA.url, ox.Literal(paper.url, datatype=XSD.anyURI))
+        yield ox.Quad(s, SCHEMA.url, ox.Literal(paper.url, datatype=XSD.anyURI))
     if paper.arxiv_id:
-        yield ox.Triple(s, KGO.arxivId, _text(paper.arxiv_id))
+        yield ox.Quad(s, KGO.arxivId, _text(paper.arxiv_id))
     if paper.doi:
-        yield ox.Triple(s, KGO.doi, _text(paper.doi))
+        yield ox.Quad(s, KGO.doi, _text(paper.doi))
     for category in paper.categories:
-        yield ox.Triple(s, KGO.category, _text(category))
+        yield ox.Quad(s, KGO.category, _text(category))
     for source in paper.sources:
-        yield ox.Triple(s, KGO.source, _text(source))
+        yield ox.Quad(s, KGO.source, _text(source))
     if paper.input_id:
-        yield ox.Triple(s, KGO.inputId, _text(paper.input_id))
+        yield ox.Quad(s, KGO.inputId, _text(paper.input_id))
 
 
-def entity_triples(entity: CanonicalEntity, paper_count: int) -> Iterator[ox.Triple]:
+def entity_triples(entity: CanonicalEntity, paper_count: int) -> Iterator[ox.Quad]:
     s = entity_iri(entity.key)
-    yield ox.Triple(s, RDF_TYPE, KGO[entity.type])
-    yield ox.Triple(s, SKOS.prefLabel, _text(entity.label))
-    yield ox.Triple(s, KGO.key, _text(entity.key))
+    yield ox.Quad(s, RDF_TYPE, KGO[entity.type])
+    yield ox.Quad(s, SKOS.prefLabel, _text(entity.label))
+    yield ox.Quad(s, KGO.key, _text(entity.key))
     for alias in entity.aliases:
         if alias != entity.label:
-            yield ox.Triple(s, SKOS.altLabel, _text(alias))
+            yield ox.Quad(s, SKOS.altLabel, _text(alias))
     if entity.variant_of:
-        yield ox.Triple(s, KGO.variantOf, entity_iri(entity.variant_of))
-    yield ox.Triple(s, KGO.paperCount, _int(paper_count))
+        yield ox.Quad(s, KGO.variantOf, entity_iri(entity.variant_of))
+    yield ox.Quad(s, KGO.paperCount, _int(paper_count))
     for reason in entity.evidence:
-        yield ox.Triple(s, KGO.mergeEvidence, _text(reason))
+        yield ox.Quad(s, KGO.mergeEvidence, _text(reason))
 
 
-def link_triples(link: Link, entity_type: str, agent: ox.NamedNode, paper: Paper | None) -> Iterator[ox.Triple]:
+def link_triples(link: Link, entity_type: str, agent: ox.NamedNode, paper: Paper | None) -> Iterator[ox.Quad]:
     p = paper_iri(link.paper_key)
     e = entity_iri(link.entity_key)
     relation = KGO[relation_name(entity_type)]
-    yield ox.Triple(p, relation, e)
-    yield ox.Triple(p, KGO.mentions, e)
+    yield ox.Quad(p, relation, e)
+    yield ox.Quad(p, KGO.mentions, e)
     if link.role == "proposed":
-        yield ox.Triple(p, KGO.proposes, e)
+        yield ox.Quad(p, KGO.proposes, e)
     node = link_iri(link.paper_key, link.entity_key)
-    yield ox.Triple(node, RDF_TYPE, KGO.Link)
-    yield ox.Triple(node, KGO.paper, p)
-    yield ox.Triple(node, KGO.entity, e)
-    yield ox.Triple(node, KGO.relation, KGO.proposes if link.role == "proposed" else relation)
-    yield ox.Triple(node, KGO.role, _text(link.role))
-    yield ox.Triple(node, KGO.confidence, _decimal(link.confidence))
-    yield ox.Triple(node, KGO.mentionCount, _int(len(link.mentions)))
+    yield ox.Quad(node, RDF_TYPE, KGO.Link)
+    yield ox.Quad(node, KGO.paper, p)
+    yield ox.Quad(node, KGO.entity, e)
+    yield ox.Quad(node, KGO.relation, KGO.proposes if link.role == "proposed" else relation)
+    yield ox.Quad(node, KGO.role, _text(link.role))
+    yield ox.Quad(node, KGO.confidence, _decimal(link.confidence))
+    yield ox.Quad(node, KGO.mentionCount, _int(len(link.mentions)))
     for mention in link.mentions:
         m = mention_iri(link.paper_key, mention.field, mention.start, mention.end)
-        yield ox.Triple(node, KGO.hasMention, m)
-        yield ox.Triple(m, RDF_TYPE, KGO.Mention)
-        yield ox.Triple(m, KGO.inPaper, p)
-        yield ox.Triple(m, KGO.ofEntity, e)
-        yield ox.Triple(m, KGO.exact, _text(mention.text))
-        yield ox.Triple(m, KGO.field, _text(mention.field))
-        yield ox.Triple(m, KGO.start, _int(mention.start))
-        yield ox.Triple(m, KGO.end, _int(mention.end))
+        yield ox.Quad(node, KGO.hasMention, m)
+        yield ox.Quad(m, RDF_TYPE, KGO.Mention)
+        yield ox.Quad(m, KGO.inPaper, p)
+        yield ox.Quad(m, KGO.ofEntity, e)
+        yield ox.Quad(m, KGO.exact, _text(mention.text))
+        yield ox.Quad(m, KGO.field, _text(mention.field))
+        yield ox.Quad(m, KGO.start, _int(mention.start))
+        yield ox.Quad(m, KGO.end, _int(mention.end))
         if mention.sentence:
-            yield ox.Triple(m, KGO.sentence, _text(mention.sentence))
-            yield ox.Triple(m, KGO.sentenceStart, _int(mention.sentence_start))
-        yield ox.Triple(m, KGO.confidence, _decimal(link.confidence))
-        yield ox.Triple(m, KGO.role, _text(link.role))
-        yield ox.Triple(m, PROV.wasAttributedTo, agent)  # the extractor (an agent) and its version
+            yield ox.Quad(m, KGO.sentence, _text(mention.sentence))
+            yield ox.Quad(m, KGO.sentenceStart, _int(mention.sentence_start))
+        yield ox.Quad(m, KGO.confidence, _decimal(link.confidence))
+        yield ox.Quad(m, KGO.role, _text(link.role))
+        yield ox.Quad(m, PROV.wasAttributedTo, agent)  # the extractor (an agent) and its version
 
 
 def corpus_triples(
@@ -179,12 +179,12 @@ def corpus_triples(
     entities: Mapping[str, CanonicalEntity],
     links: Iterable[Link],
     extractor_version: str,
-) -> Iterator[ox.Triple]:
-    """Every triple of a built corpus (unsorted)."""
+) -> Iterator[ox.Quad]:
+    """Every triple of a built corpus, as quads of the default graph (unsorted)."""
     links = list(links)
     agent = extractor_iri(extractor_version)
-    yield ox.Triple(agent, RDF_TYPE, PROV.SoftwareAgent)
-    yield ox.Triple(agent, SKOS.prefLabel, _text(f"kg extractor {extractor_version}"))
+    yield ox.Quad(agent, RDF_TYPE, PROV.SoftwareAgent)
+    yield ox.Quad(agent, SKOS.prefLabel, _text(f"kg extractor {extractor_version}"))
     for paper in papers.values():
         yield from paper_triples(paper)
     counts: dict[str, set[str]] = {}
@@ -372,9 +372,7 @@ class KnowledgeGraph:
     ) -> KnowledgeGraph:
         """Build the store from merged papers and linked entities."""
         graph = cls(extractor_version=extractor_version)
-        graph.store.bulk_extend(
-            ox.Quad(t.subject, t.predicate, t.object) for t in corpus_triples(papers, entities, links, extractor_version)
-        )
+        graph.store.bulk_extend(corpus_triples(papers, entities, links, extractor_version))
         return graph
 
     @classmethod

@@ -62,7 +62,9 @@ class Namespace:
         iri = self._iri + name
         if self._checked and iri not in ontology_terms():
             raise AttributeError(f"{self._prefix}:{name} is not defined in ontology/kg.ttl")
-        return ox.NamedNode(iri)
+        node = ox.NamedNode(iri)
+        setattr(self, name, node)  # later lookups skip __getattr__: the graph builder asks millions of times
+        return node
 
     def __getitem__(self, name: str) -> ox.NamedNode:
         return self.__getattr__(name)
