@@ -19,14 +19,15 @@ from itertools import islice
 
 from spacy.tokens import Doc, Span
 
-from kg.components.candidates import is_title_word
+from kg.components.candidates import is_name_shaped, is_title_word
+from kg.components.roles import is_proposed
 from kg.components.lexicon import norm_key, singular_key
 from kg.components.tokens import token_features
 from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
 #: Bumped whenever extraction output may change (invalidates caches downstream).
-EXTRACTOR_VERSION = "kg-extract-0.5.1"
+EXTRACTOR_VERSION = "kg-extract-0.6.0"
 
 #: How much each typing evidence counts when mentions disagree on the type.
 _EVIDENCE_WEIGHT = {"gazetteer": 5.0, "metric": 4.0, "family": 4.0, "context": 3.0, "shape": 2.5,
@@ -108,6 +109,44 @@ def _well_supported(members: list[_Cand]) -> bool:
     return c.role == "proposed" or c.evidence in ("context", "family")
 
 
+def _restated_in_title(title: Doc, title_cands: list[_Cand], abstract_cands: list[_Cand]) -> list[_Cand]:
+    """Return the title's candidates with the abstract's names found in the title added.
+
+    A Title-Case title gives few clues (every word is capitalised), but it usually restates
+    names the abstract defines: "Efficient Vision Transformers" holds "Vision Transformers",
+    not just the known word "Transformers". A found name replaces the shorter title
+    candidates inside it; one that crosses a title candidate is left out.
+    """
+    f = token_features(title)
+    low = f.doc_text.lower()
+    found: dict[tuple[int, int], _Cand] = {}
+    for c in {c.name.lower(): c for c in abstract_cands}.values():
+        name = c.name.lower()
+        if len(name) < 4 or (" " not in name and not is_name_shaped(c.name)):
+            continue
+        at = low.find(name)
+        while at != -1:
+            end = at + len(name)
+            if (at == 0 or not low[at - 1].isalnum()) and (end == len(low) or not low[end].isalnum()):
+                span = title.char_span(at, end)
+                if span is not None:
+                    found.setdefault((span.start, span.end), c)
+            at = low.find(name, at + 1)
+    kept = list(title_cands)
+    for (s, e), c in sorted(found.items(), key=lambda kv: kv[0][0] - kv[0][1]):
+        inside = [t for t in kept if s <= t.span.start and t.span.end <= e]
+        crossing = [t for t in kept if t.span.start < e and s < t.span.end and t not in inside]
+        if crossing or any((t.span.start, t.span.end) == (s, e) for t in inside):
+            continue
+        span = title[s:e]
+        text = f.doc_text[f.idx[s] : f.end_char(e - 1)]
+        proposed, _ = is_proposed(span)
+        kept = [t for t in kept if t not in inside]
+        kept.append(_Cand("title", span, text, c.key, c.type, c.evidence, "proposed" if proposed else "used",
+                          c.confidence, ("title_restates",), c.known_as, text))
+    return sorted(kept, key=lambda t: t.span.start)
+
+
 #: Words that may close a name without changing what it names ("One-Step Diffusion" model).
 _GENERIC_TAILS = frozenset("model models method methods framework frameworks approach algorithm".split())
 
@@ -162,13 +201,16 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
     uf = _UnionFind()
     items: list[_Cand] = []
     long_forms: set[str] = set()
-    for field, doc in docs.items():
-        for span in doc._.kg_candidates:
-            c = _cand(field, span)
+    per_field = {field: [_cand(field, span) for span in doc._.kg_candidates] for field, doc in docs.items()}
+    if "title" in per_field and "abstract" in per_field:
+        per_field["title"] = _restated_in_title(docs["title"], per_field["title"], per_field["abstract"])
+    for cands in per_field.values():
+        for c in cands:
             uf.find(c.key)
             if c.known_as is not None:  # "text-to-image" and "T2I" name one gazetteer entry
                 uf.union(c.key, "gazetteer:" + c.known_as)
             items.append(c)
+    for doc in docs.values():
         for long, short in doc._.abbreviations:
             lk, sk = singular_key(norm_key(long.text)), singular_key(norm_key(short.text))
             if lk in uf.parent and sk in uf.parent:
@@ -185,7 +227,9 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
             continue
         texts = [c.name for c in members]
         longs = [t for t in texts if norm_key(t) in long_forms]
-        name = max(longs or texts, key=lambda t: (len(t), -texts.index(t)))
+        in_abstract = {c.name for c in members if c.field == "abstract"}
+        # the fullest form, as the abstract writes it when the title has the same length
+        name = max(longs or texts, key=lambda t: (len(t), t in in_abstract, -texts.index(t)))
         aliases = tuple(dict.fromkeys(t for t in texts if t != name and norm_key(t) != norm_key(name)))
         votes: Counter[str] = Counter()
         for c in members:

@@ -113,3 +113,16 @@ def test_metric_names_keep_what_they_measure(accurate):
     names = {e.name for e in extract("", abstract)}
     assert {"retrieval recall", "inference latency", "top-5 accuracy"} <= names
     assert "classification accuracy" not in names
+
+
+def test_title_restates_abstract_names_and_roles(accurate):
+    paper = Paper(key="p", title="Efficient Vision Transformers for Images",
+                  abstract="Vision Transformers (ViT) are strong. By integrating the control signal with the "
+                           "proposed adaptive dual-control module, we leverage priors and propose a novel "
+                           "style transfer method, OSDiffST, based on diffusion.")
+    ents = {e.name: e for e in next(accurate.extract([paper])).entities}
+    assert "Transformers" not in ents
+    vit = ents["Vision Transformers"]
+    assert {m.field for m in vit.mentions} == {"title", "abstract"} and vit.aliases == ("ViT",)
+    assert ents["adaptive dual-control module"].role == "proposed"
+    assert ents["OSDiffST"].role == "proposed"

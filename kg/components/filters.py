@@ -13,6 +13,8 @@ from kg.components.lexicon import norm_key, singular_key, stop_keys
 _NUMBERISH_RE = re.compile(r"^[\d.,%x×+\-/]+[BMKbmk%]?$")
 _GENERIC_START = frozenset({"our", "their", "its", "this", "these", "those", "such", "proposed", "existing"})
 _URL_RE = re.compile(r"https?://|www\.|\.com\b|\.org\b|\.io\b")
+#: Accelerator product names (hardware is not a research entity): GTX1080ti, RTX 4090, A100, H100.
+_HARDWARE_RE = re.compile(r"^(nvidia\s*)?(gtx|rtx|titan|tesla|quadro|geforce)[\s-]*\w*\d|^[ahlv]\d{2,4}(\s*gpus?)?$|^tpu", re.I)
 
 
 def rejection_reason(span: Span) -> str | None:
@@ -27,6 +29,8 @@ def rejection_reason(span: Span) -> str | None:
         return "number or size"
     if _URL_RE.search(text):
         return "url"
+    if _HARDWARE_RE.match(text):
+        return "hardware"
     if span[0].lower_ in _GENERIC_START:
         return "generic phrase"
     if any(c in text for c in "={}<>|\\$^") or re.fullmatch(r"[A-Za-z]{1,2}_\w{1,3}", text):

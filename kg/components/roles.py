@@ -16,7 +16,8 @@ PROPOSE_VERBS = frozenset(
     """propose proposes proposed introduce introduces introduced present presents presented
     develop develops developed design designs designed release releases released construct constructs
     constructed curate curates curated build builds create creates created contribute contributes
-    devise devises devised formulate formulates offer offers collect collects""".split()
+    devise devises devised formulate formulates offer offers collect collects
+    proposing introducing presenting developing designing constructing building creating devising""".split()
 )
 NAMING_WORDS = frozenset("called named dubbed termed coined".split())
 _WE = frozenset("we this our paper work".split())
@@ -35,11 +36,13 @@ def is_proposed(span: Span) -> tuple[bool, str]:
     words = f.lower[before_start : span.start]
     if words[-3:] and "our" in words[-3:]:
         return True, "our"
+    if words[-3:] and "proposed" in words[-3:] and words[-1] not in ("by", "in"):
+        return True, "proposed"  # "with the proposed adaptive dual-control module"
     if any(w in NAMING_WORDS for w in words[-4:]):
         return True, "naming"
     for k, w in enumerate(words):
         if w in PROPOSE_VERBS:
-            head = f.lower[max(sent_start, before_start + k - 6) : before_start + k]
+            head = f.lower[max(sent_start, before_start + k - 12) : before_start + k]
             if any(x in _WE for x in head) or k == 0 and before_start == sent_start:
                 # no sentence-internal clause boundary between verb and name
                 between = words[k + 1 :]
