@@ -197,3 +197,12 @@ def test_names_keep_their_number(rules):
     c = _cands(doc)
     assert {"Llama 2", "CoRe 50", "Argoverse 2"} <= set(c)
     assert "Approach 2" not in c and "BERT 3" not in c
+
+
+def test_untagged_phrases_skip_gerunds_adverbs_possessives_and_plurals(rules):
+    doc = rules("Approaches reduce undesirable priming. We gain by integrating triplet embeddings "
+                "with a fully connected neural network and the model's learning.")
+    texts = {s.text for s in doc._.kg_candidates}
+    assert "triplet embeddings" in texts and "connected neural network" in texts
+    assert not {"Approaches reduce undesirable priming", "integrating triplet embeddings",
+                "fully connected neural network", "model's learning"} & texts

@@ -163,7 +163,16 @@ def _is_modifier(f: TokenFeatures, k: int, tagged: bool) -> bool:
         if f.pos[k] in MODIFIER_POS:
             return True
         return f.pos[k] == "VERB" and f.tag[k] in ("VBN", "VBG") and f.dep[k] in ("amod", "compound")
+    # without tags, word shape: no adverbs ("namely", "fully"), possessives ("model's") or
+    # plurals ("tasks measure understanding"); compounds take singular modifiers
+    low = f.lower[k]
+    if low.endswith("ly") or low[:1] in ("'", "’") or low.endswith("s") and not low.endswith(_SINGULAR_S):
+        return False
     return True
+
+
+#: Endings of singular words in -s ("loss", "corpus", "analysis", "robotics", "bias").
+_SINGULAR_S = ("ss", "us", "is", "ics", "as", "os", "ys")
 
 
 def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
@@ -199,6 +208,9 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
         quoted = _quoted_before(f, start)
         if quoted is not None:  # a coined name in quotes: ``stepping-stone'' text augmentation
             start, mods = quoted, mods + 1
+        if not tagged:  # a leading gerund is usually the verb before the term ("integrating X")
+            while start < i - 1 and f.lower[start].endswith("ing") and f.ws[start]:
+                start, mods = start + 1, mods - 1
         if mods >= 1 and start < i:
             spans.append(doc[start : i + 1])
     return spans
