@@ -27,7 +27,7 @@ from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
 #: Bumped whenever extraction output may change (invalidates caches downstream).
-EXTRACTOR_VERSION = "kg-extract-0.6.1"
+EXTRACTOR_VERSION = "kg-extract-0.6.2"
 
 #: How much each typing evidence counts when mentions disagree on the type.
 _EVIDENCE_WEIGHT = {"gazetteer": 5.0, "metric": 4.0, "family": 4.0, "context": 3.0, "shape": 2.5,
@@ -213,6 +213,9 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
     for doc in docs.values():
         for long, short in doc._.abbreviations:
             lk, sk = singular_key(norm_key(long.text)), singular_key(norm_key(short.text))
+            if lk not in uf.parent:  # the long form ends a longer known term: "offline RL"
+                lk = next((c.key for c in items if c.span.doc is doc and c.span.end == long.end
+                           and c.span.start < long.start), lk)
             if lk in uf.parent and sk in uf.parent:
                 uf.union(lk, sk)
                 long_forms.add(norm_key(long.text))

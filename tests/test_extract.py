@@ -126,3 +126,12 @@ def test_title_restates_abstract_names_and_roles(accurate):
     assert {m.field for m in vit.mentions} == {"title", "abstract"} and vit.aliases == ("ViT",)
     assert ents["adaptive dual-control module"].role == "proposed"
     assert ents["OSDiffST"].role == "proposed"
+
+
+def test_known_term_around_an_abbreviation_long_form(accurate):
+    abstract = ("Supervised learning is a paradigm for offline reinforcement learning (RL). "
+                "We study offline RL further.")
+    ents = {e.name: e for e in extract("", abstract)}
+    assert "reinforcement learning" not in ents
+    assert ents["offline reinforcement learning"].type == "Task"
+    assert "RL" in ents["offline reinforcement learning"].aliases

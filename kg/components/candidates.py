@@ -456,6 +456,12 @@ class CandidateFinder:
                 if is_title_prefix(prefix):
                     add(prefix, "title_prefix")
                 break
+        # a known term that holds an abbreviation's long form at its end names more
+        # precisely: "offline reinforcement learning (RL)" is not just "reinforcement learning"
+        longs = [(s, e) for (s, e), src in found.items() if "abbrev_long" in src]
+        for (s, e), src in list(found.items()):
+            if "gazetteer" in src and any(e == le and s < ls for ls, le in longs):
+                src.add("term_ext")
         spans = []
         for (s, e), sources in resolve_overlaps(found):
             span = doc[s:e]
