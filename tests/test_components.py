@@ -206,3 +206,8 @@ def test_untagged_phrases_skip_gerunds_adverbs_possessives_and_plurals(rules):
     assert "triplet embeddings" in texts and "connected neural network" in texts
     assert not {"Approaches reduce undesirable priming", "integrating triplet embeddings",
                 "fully connected neural network", "model's learning"} & texts
+
+
+def test_hyphenated_head_words(rules):
+    c = _cands(rules("Applications such as virtual try-on and image super-resolution."))
+    assert c["virtual try-on"][0] == "Task" and c["image super-resolution"][0] == "Task"

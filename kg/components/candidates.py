@@ -183,13 +183,17 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
     text, ws = f.text, f.ws
     spans: list[Span] = []
     for i, low in enumerate(f.lower):
+        hs = i  # where the head word starts: "try-on" is three tokens
         if low not in heads:
+            if not (i >= 2 and text[i - 1] == "-" and not ws[i - 1] and not ws[i - 2]
+                    and f"{f.lower[i - 2]}-{low}" in heads):
+                continue
+            hs = i - 2
+        elif tagged and f.pos[i] not in ("NOUN", "PROPN", "VERB"):
             continue
-        if tagged and f.pos[i] not in ("NOUN", "PROPN", "VERB"):
-            continue
-        start = i
+        start = hs
         mods = 0
-        k = i - 1
+        k = hs - 1
         while k >= 0 and mods < MAX_MODIFIERS and not f.sent_start[k + 1]:
             if text[k] == "-" and not ws[k] and k > 0 and not ws[k - 1]:
                 k -= 1
@@ -200,7 +204,7 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
             mods += 1
             k -= 1
         # never start inside a hyphenated compound ("state-of-the-art machine learning")
-        while start < i and start > 0 and (
+        while start < hs and start > 0 and (
             text[start] == "-" or start > 1 and text[start - 1] == "-" and not ws[start - 2]
             and not ws[start - 1]
         ):
@@ -209,7 +213,7 @@ def head_phrases(doc: Doc, tagged: bool) -> list[Span]:
         if quoted is not None:  # a coined name in quotes: ``stepping-stone'' text augmentation
             start, mods = quoted, mods + 1
         if not tagged:  # a leading gerund is usually the verb before the term ("integrating X")
-            while start < i - 1 and f.lower[start].endswith("ing") and f.ws[start]:
+            while start < hs - 1 and f.lower[start].endswith("ing") and f.ws[start]:
                 start, mods = start + 1, mods - 1
         if mods >= 1 and start < i:
             spans.append(doc[start : i + 1])

@@ -137,6 +137,9 @@ def type_scores(span: Span) -> tuple[str, str]:
         if _DATASET_SHAPE_RE.match(text) and len(text) > 4:
             return "Dataset", "shape"
     last = token_features(span.doc).lower[span.end - 1]
+    last_word = text.rsplit(None, 1)[-1].lower()
+    if last_word in heads:  # a hyphenated head word: "virtual try-on"
+        last = last_word
     if last in heads:
         return heads[last], "head"
     long_form = u.long_form if span.has_extension("long_form") else None
