@@ -211,3 +211,10 @@ def test_untagged_phrases_skip_gerunds_adverbs_possessives_and_plurals(rules):
 def test_hyphenated_head_words(rules):
     c = _cands(rules("Applications such as virtual try-on and image super-resolution."))
     assert c["virtual try-on"][0] == "Task" and c["image super-resolution"][0] == "Task"
+
+
+def test_family_names_are_methods(rules):
+    c = _cands(rules("In this paper we compare recent Text-To-Image Diffusion Models with several "
+                     "strong Vision Transformers trained on images and with GPT-4o."))
+    assert c["Text-To-Image Diffusion Models"][0] == "Method" and c["Vision Transformers"][0] == "Method"
+    assert c["GPT-4o"][0] == "Model"

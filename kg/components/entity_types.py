@@ -27,6 +27,8 @@ _EVAL_VERBS = frozenset("evaluate evaluated evaluating evaluates evaluation benc
 _TRAIN_VERBS = frozenset("train trained training pretrain pretrained pre-trained pretraining curated collected".split())
 _MODEL_VERBS = frozenset("finetune fine-tune finetuned fine-tuned finetuning fine-tuning prompt prompted prompting distill distilled".split())
 _TASK_HEADS_SINGLE = frozenset()
+#: Plural architecture nouns that end the name of a family of methods, not of one model.
+_FAMILY_HEADS = frozenset("models transformers networks nets".split())
 
 
 @lru_cache(maxsize=65536)
@@ -119,6 +121,8 @@ def type_scores(span: Span) -> tuple[str, str]:
     lower_phrase = "phrase" in sources or (text.islower() and len(span) > 1)
     heads = type_cues()["head"]
     fam = model_family(key)
+    if not lower_phrase and len(span) > 1 and token_features(span.doc).lower[span.end - 1] in _FAMILY_HEADS:
+        return "Method", "head"  # "Vision Transformers", "Text-to-Image Diffusion Models": a kind of model
     if not lower_phrase:
         ctx = _context_after(span)
         if ctx == "Model" and not fam and re.fullmatch(r"[a-z][a-z\s-]+", text):
