@@ -7,6 +7,7 @@ rebuilds and input order.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -303,6 +304,13 @@ ORDER BY ?paper ?field ?start ?entity_key
 """
 
 
+def _sorted_join(value: Any, separator: str) -> str:
+    """Re-join a GROUP_CONCAT value with its parts sorted (empty for no value)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return separator.join(sorted(value.split(separator)))
+
+
 def _paper_key_from_iri(iri: str) -> str:
     path = iri[len(KGR_NS + "paper/"):]
     scheme, _, rest = path.partition("/")
@@ -369,9 +377,16 @@ class KnowledgeGraph:
         entities: Mapping[str, CanonicalEntity],
         links: Iterable[Link],
         extractor_version: str,
+        *,
+        store_path: str | Path | None = None,
     ) -> KnowledgeGraph:
-        """Build the store from merged papers and linked entities."""
-        graph = cls(extractor_version=extractor_version)
+        """Build the store from merged papers and linked entities.
+
+        ``store_path`` keeps the store on disk (RocksDB) instead of in memory: slower to
+        fill, but memory stays flat for corpora of tens of thousands of papers.
+        """
+        store = ox.Store(str(store_path)) if store_path is not None else None
+        graph = cls(store, extractor_version=extractor_version)
         graph.store.bulk_extend(corpus_triples(papers, entities, links, extractor_version))
         return graph
 
@@ -426,6 +441,10 @@ class KnowledgeGraph:
         frame.insert(0, "key", keys)
         frame.insert(0, "id", [inp if isinstance(inp, str) and inp else key for inp, key in zip(frame["input"], keys)])
         frame = frame.drop(columns=["input"])
+        # GROUP_CONCAT follows the store's internal order; sort so every store gives the same table.
+        # (RDF keeps no order among repeated values, so author order is not preserved either.)
+        for column in ("authors", "categories", "sources"):
+            frame[column] = [_sorted_join(v, "; ") for v in frame[column]]
         order = ["id", "key", "iri", "title", "abstract", "date", "authors", "author_count", "upvotes", "organisation",
                  "url", "arxiv_id", "doi", "categories", "sources"]
         return frame[order].reset_index(drop=True)
@@ -439,7 +458,7 @@ class KnowledgeGraph:
             for v in frame["proposed_by"]
         ]
         frame["variant_of"] = frame["variant_of"].fillna("")
-        frame["aliases"] = frame["aliases"].fillna("")
+        frame["aliases"] = [_sorted_join(v, "|") for v in frame["aliases"]]
         frame["paper_count"] = frame["paper_count"].fillna(0).astype(int)
         return frame.reset_index(drop=True)
 
@@ -941,8 +960,7 @@ def to_turtle(graph: KnowledgeGraph) -> str:
     Entity IRIs are written with one prefix per type (``model:llama-2``); other resource
     IRIs in full, so no local name needs escaping and every Turtle parser reads the file.
     """
-    prefixes = {**PREFIXES, **TURTLE_ENTITY_PREFIXES}
-    prefixes.pop("kgr")
+    prefixes = _turtle_prefixes()
     body = ox.serialize(graph.triples(), format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
     # Oxigraph writes prefixes in hash order: put them in our fixed order for byte-identical output.
     lines = body.split("\n")
@@ -952,8 +970,69 @@ def to_turtle(graph: KnowledgeGraph) -> str:
 
 
 def write_turtle(graph: KnowledgeGraph, path: str | Path) -> Path:
-    """Write :func:`to_turtle` atomically to ``path``."""
-    from kg.atomic import write_atomic
+    """Write :func:`to_turtle` atomically to ``path``.
 
-    return write_atomic(path, to_turtle(graph))
+    A graph of more than :data:`LARGE_GRAPH_TRIPLES` triples is streamed: its canonical
+    N-Triples are sorted on disk and serialised straight into the file, so memory does not
+    grow with the graph. The bytes are the same as :func:`to_turtle` gives.
+    """
+    from kg.atomic import atomic_writer, write_atomic
+
+    if len(graph.store) <= LARGE_GRAPH_TRIPLES:
+        return write_atomic(path, to_turtle(graph))
+    prefixes = _turtle_prefixes()
+    with sorted_ntriples_file(graph.store) as sorted_path, atomic_writer(path) as handle:
+        body = Path(str(sorted_path) + ".ttl")
+        try:
+            with sorted_path.open("rb") as source, body.open("wb") as sink:
+                ox.serialize(ox.parse(source, format=ox.RdfFormat.N_TRIPLES), sink, ox.RdfFormat.TURTLE,
+                             prefixes=prefixes)
+            handle.write("".join(f"@prefix {p}: <{iri}> .\n" for p, iri in prefixes.items()).encode("utf-8"))
+            with body.open("rb") as written:
+                for line in written:
+                    if not line.startswith(b"@prefix"):
+                        handle.write(line)
+        finally:
+            body.unlink(missing_ok=True)
+    return Path(path)
+
+
+#: Above this many triples, exports sort and serialise on disk instead of in memory.
+LARGE_GRAPH_TRIPLES = 2_000_000
+
+
+def _turtle_prefixes() -> dict[str, str]:
+    prefixes = {**PREFIXES, **TURTLE_ENTITY_PREFIXES}
+    prefixes.pop("kgr")
+    return prefixes
+
+
+@contextlib.contextmanager
+def sorted_ntriples_file(store: ox.Store) -> Iterator[Path]:
+    """A temporary file of the store's canonical N-Triples, sorted bytewise by ``sort -u``.
+
+    ``LC_ALL=C sort`` orders bytes exactly as Python's ``sorted`` on ``bytes`` does, so
+    the file matches :func:`canonical_ntriples` line for line, and it sorts gigabytes in
+    bounded memory. Without a ``sort`` program it falls back to sorting in memory.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="kg-sort-"))
+    try:
+        unsorted, ordered = folder / "dump.nt", folder / "sorted.nt"
+        store.dump(str(unsorted), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        sort = shutil.which("sort")
+        if sort is not None:
+            env = {**os.environ, "LC_ALL": "C"}
+            subprocess.run([sort, "-u", "-S", "25%", "-T", str(folder), "-o", str(ordered), str(unsorted)],
+                           check=True, env=env)
+        else:
+            lines = sorted(set(unsorted.read_bytes().splitlines()) - {b""})
+            ordered.write_bytes(b"".join(line + b"\n" for line in lines))
+        unsorted.unlink()
+        yield ordered
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 

@@ -9,9 +9,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.load import iter_papers, merge_papers
 from kg.model import Paper, PaperExtraction, ReadProblem
+
+if TYPE_CHECKING:
+    from kg.graph import KnowledgeGraph
 
 #: Abstracts longer than this are read only up to here by the extractor (the graph keeps them whole).
 MAX_EXTRACT_CHARS = 100_000
@@ -194,7 +198,8 @@ def build(
     cache_dir: str | os.PathLike[str] | None = None,
     dask: str | None = None,
     batch_size: int = 64,
-):
+    store_path: str | os.PathLike[str] | None = None,
+) -> KnowledgeGraph:
     """Build a :class:`~kg.graph.KnowledgeGraph` from paper files.
 
     Parameters
@@ -225,6 +230,10 @@ def build(
         linking stays here, so the graph is the same as a local build's.
     batch_size
         spaCy batch size.
+    store_path
+        Keep the graph's store on disk in this folder. A corpus of more than
+        :data:`LARGE_CORPUS_PAPERS` papers gets a temporary on-disk store anyway, so a
+        75K-paper build does not hold millions of triples in memory.
 
     Returns
     -------
@@ -252,7 +261,10 @@ def build(
     # extraction streams into linking: only linking's compact records are held, never all extractions
     linked = link(extractions, Path(overrides) if overrides else None)
     clock.lap("extract+link")
-    graph = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION)
+    if store_path is None and total > LARGE_CORPUS_PAPERS:
+        store_path = _temporary_store()
+    graph = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION,
+                                       store_path=store_path)
     graph.cooccurrence = cooccurrence(linked)
     graph.linked = linked
     clock.lap("graph")
@@ -263,6 +275,21 @@ def build(
     graph.report = report
     graph.problems = report.problems
     return graph
+
+
+#: Corpora larger than this get an on-disk store (see ``build``).
+LARGE_CORPUS_PAPERS = 20_000
+
+
+def _temporary_store() -> Path:
+    """A temporary folder for an on-disk store, removed when the process exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="kg-store-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 class _Clock:

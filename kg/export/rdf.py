@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.atomic import write_atomic
+from kg.atomic import atomic_writer, write_atomic
 from kg.vocab import PREFIXES
 
 if TYPE_CHECKING:
@@ -21,7 +22,14 @@ def to_ntriples(graph: KnowledgeGraph) -> str:
 
 
 def write_ntriples(graph: KnowledgeGraph, path: str | Path) -> Path:
-    return write_atomic(path, to_ntriples(graph))
+    """Write :func:`to_ntriples` atomically; a large graph is sorted on disk and copied, not held in memory."""
+    from kg.graph import LARGE_GRAPH_TRIPLES, sorted_ntriples_file
+
+    if len(graph.store) <= LARGE_GRAPH_TRIPLES:
+        return write_atomic(path, to_ntriples(graph))
+    with sorted_ntriples_file(graph.store) as sorted_path, atomic_writer(path) as handle, sorted_path.open("rb") as src:
+        shutil.copyfileobj(src, handle, 1 << 20)
+    return Path(path)
 
 
 def to_jsonld(graph: KnowledgeGraph) -> str:
