@@ -27,7 +27,7 @@ from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
 #: Bumped whenever extraction output may change (invalidates caches downstream).
-EXTRACTOR_VERSION = "kg-extract-0.6.4"
+EXTRACTOR_VERSION = "kg-extract-0.7.0"
 
 #: How much each typing evidence counts when mentions disagree on the type.
 _EVIDENCE_WEIGHT = {"gazetteer": 5.0, "metric": 4.0, "family": 4.0, "context": 3.0, "shape": 2.5,

@@ -135,3 +135,11 @@ def test_known_term_around_an_abbreviation_long_form(accurate):
     assert "reinforcement learning" not in ents
     assert ents["offline reinforcement learning"].type == "Task"
     assert "RL" in ents["offline reinforcement learning"].aliases
+
+
+def test_items_listed_with_a_task_are_tasks(accurate):
+    abstract = ("The model has a broad array of capabilities, including mathematical reasoning, coding, "
+                "and summarization, but fails in other tasks.")
+    ents = {e.name: e.type for e in extract("", abstract)}
+    assert ents.get("coding") == "Task" and ents.get("mathematical reasoning") == "Task"
+    assert "other tasks" not in ents

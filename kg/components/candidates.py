@@ -252,6 +252,60 @@ _NOT_TASK_WORDS = frozenset("""vision language learning training modeling modell
     adaptation decision inference processing""".split())
 
 
+_LIST_WORDS = frozenset({",", "and", "or"})
+
+
+def _list_item(f: TokenFeatures, start: int, step: int, tagged: bool) -> tuple[int, int] | None:
+    """Return the ``(start, end)`` of the 1-3 word lower-case list item beginning (``step`` 1)
+    or ending (``step`` -1) at token ``start``, or None."""
+    heads = type_cues()["head"]
+    k, words = start, 0
+    while 0 <= k < len(f) and words < 4:
+        t = f.text[k]
+        if t == "-" and not f.ws[k] and 0 < k and not f.ws[k - 1]:
+            k += step
+            continue
+        if not (t.isalpha() and t.islower()) or f.stop[k] or f.lower[k] in MODIFIER_STOP \
+                or (step == 1 and k > start and f.sent_start[k]) or (step == -1 and f.sent_start[k + 1 if k + 1 < len(f) else k] and k != start):
+            break
+        if t.endswith("ly") or f.lower[k] in TASK_NOUNS or tagged and f.pos[k] not in ("NOUN", "ADJ", "PROPN"):
+            break
+        words += 1
+        k += step
+    if words == 0 or words > 3:
+        return None
+    s, e = (start, k) if step == 1 else (k + 1, start + 1)
+    last = f.lower[e - 1]
+    if words == 1 and not (heads.get(last) == "Task" or _TASK_WORD_RE.search(last)) or last in _NOT_TASK_WORDS:
+        return None
+    if words > 1 and not (last in heads or (tagged and f.pos[e - 1] == "NOUN")):
+        return None
+    return s, e
+
+
+def coordinated_items(doc: Doc, seeds: list[Span], tagged: bool) -> list[Span]:
+    """Return the lower-case items listed with a known task: "mathematical reasoning, coding, and
+    instruction following" (coordinated words name things of one type)."""
+    f = token_features(doc)
+    tagged = tagged and f.pos is not None
+    out: list[Span] = []
+    for seed in seeds:
+        for step in (1, -1):
+            k = seed.end if step == 1 else seed.start - 1
+            for _ in range(6):
+                j, sep = k, False
+                while 0 <= j < len(f) and f.lower[j] in _LIST_WORDS and not (step == 1 and f.sent_start[j]):
+                    j, sep = j + step, True
+                if not sep or not 0 <= j < len(f):
+                    break
+                item = _list_item(f, j, step, tagged)
+                if item is None:
+                    break
+                out.append(doc[item[0] : item[1]])
+                k = item[1] if step == 1 else item[0] - 1
+    return out
+
+
 def task_phrases(doc: Doc, tagged: bool) -> list[Span]:
     """Return lower-case phrases named as tasks: "X task(s)", "X and Y tasks", "X problem".
 
@@ -446,7 +500,12 @@ class CandidateFinder:
         if not title_cased:
             for span in head_phrases(doc, tagged):
                 add(span, "phrase")
-            for span in task_phrases(doc, tagged):
+            task_spans = task_phrases(doc, tagged)
+            for span in task_spans:
+                add(span, "task_cue")
+            seeds = task_spans + [s for s in doc._.gazetteer_matches
+                                  if s._.gazetteer is not None and s._.gazetteer.type == "Task"]
+            for span in coordinated_items(doc, seeds, tagged):
                 add(span, "task_cue")
         for span in metric_spans(doc, self.metric_matcher):
             add(span, "metric")
