@@ -264,6 +264,10 @@ def _similar_words(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         return False
     if "".join(a) == "".join(b):
         return True  # "fine tuning" / "finetuning"
+    core_a = [w for w in a if w not in _GENERIC_HEADS]
+    core_b = [w for w in b if w not in _GENERIC_HEADS]
+    if core_a and len(core_a) == len(core_b) and all(_words_match(x, y) for x, y in zip(core_a, core_b)):
+        return True  # "chain-of-thought prompting" / "chain-of-thought reasoning": only generic heads differ
     unused = list(b)
     matched = 0
     for w in a:

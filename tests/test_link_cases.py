@@ -374,3 +374,10 @@ def test_case_counts_and_precision():
     true_pos, predicted, gold, found = merge_precision()
     assert predicted == true_pos  # precision 1.0 on these cases
     assert found == gold  # recall 1.0 on these cases
+
+
+def test_long_forms_differing_only_in_generic_heads_are_one_sense():
+    from kg.link import _similar_words, _words
+
+    assert _similar_words(_words("chain-of-thought prompting"), _words("chain-of-thought reasoning"))
+    assert not _similar_words(_words("direct preference optimization"), _words("direct policy optimization"))

@@ -107,3 +107,23 @@ def test_raptor_rapper_accepts_the_turtle(tmp_path, seeds_graph, seeds_turtle):
     result = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert f"returned {len(seeds_graph)} triples" in result.stderr
+
+
+def test_one_node_per_name_on_the_example_corpus(seeds_graph):
+    """No two entity nodes differ only by case, hyphens, spacing, plural or a corpus-defined acronym."""
+    from collections import defaultdict
+
+    from kg.link import normalise_name
+
+    owners: dict[str, set[str]] = defaultdict(set)
+    for row in seeds_graph.entities.itertuples(index=False):
+        owners[normalise_name(row.label)].add(row.key)
+    clashes = {name: keys for name, keys in owners.items() if len(keys) > 1}
+    assert clashes == {}
+    # An acronym defined in the corpus names one node, unless it has two different long forms.
+    linked = seeds_graph.linked
+    for alias, supports in linked.aliases.items():
+        keys = {s.entity_key for s in supports}
+        if len(keys) > 1:
+            labels = {linked.entities[k].label.lower() for k in keys}
+            assert len(labels) == len(keys), (alias, labels)
