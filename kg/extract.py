@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span
 from kg.components.candidates import is_name_shaped, is_title_word
 from kg.components.roles import is_proposed
 from kg.components.lexicon import norm_key, singular_key
-from kg.components.tokens import token_features
+from kg.components.tokens import TEXT_KEY, token_features
 from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
@@ -281,9 +281,17 @@ class Extractor:
                 if text:
                     texts.append((text, (i, field)))
         docs: list[dict[str, Doc]] = [{} for _ in papers]
-        for doc, (i, field) in self.nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
+        for doc, (i, field) in self.nlp.pipe(self._tokenised(texts), as_tuples=True, batch_size=batch_size):
             docs[i][field] = doc
         return [PaperExtraction(paper=p, entities=entities_from_docs(d)) for p, d in zip(papers, docs)]
+
+    def _tokenised(self, texts: list[tuple[str, tuple[int, str]]]) -> Iterator[tuple[Doc, tuple[int, str]]]:
+        """Tokenise ahead of the pipeline and keep each text with its doc (saves a ``doc.text`` walk)."""
+        make_doc = self.nlp.make_doc
+        for text, ctx in texts:
+            doc = make_doc(text)
+            doc.user_data[TEXT_KEY] = text
+            yield doc, ctx
 
     def extract(self, papers: Iterable[Paper], jobs: int = 1, batch_size: int = 64) -> Iterator[PaperExtraction]:
         """Yield one :class:`PaperExtraction` per paper, in input order.

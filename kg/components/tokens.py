@@ -20,6 +20,8 @@ from spacy.pipeline.sentencizer import Sentencizer
 from spacy.tokens import Doc
 
 _KEY = "kg_token_features"
+#: ``doc.user_data`` key where a caller may leave the text it tokenised (``doc.text`` walks every token).
+TEXT_KEY = "kg_text"
 # small integers only: token texts are sliced from the doc text (IDX, LENGTH), which is
 # much cheaper than converting 64-bit string hashes and looking each one up
 _BASE = [IDX, LENGTH, SPACY, IS_PUNCT, IS_STOP, IS_ALPHA, LIKE_NUM, SENT_START]
@@ -72,7 +74,9 @@ def token_features(doc: Doc) -> TokenFeatures:
     arr = doc.to_array(attrs)
     strings = doc.vocab.strings
     idx = arr[:, 0].tolist() if len(doc) else []
-    doc_text = doc.text
+    doc_text = doc.user_data.get(TEXT_KEY)
+    if not isinstance(doc_text, str) or len(doc) and len(doc_text) != idx[-1] + int(arr[-1, 1]) + int(arr[-1, 2]):
+        doc_text = doc.text
     text = [doc_text[a : a + n] for a, n in zip(idx, arr[:, 1].tolist())] if len(doc) else []
     flags = arr[:, 2:7].astype(bool).T.tolist() if len(doc) else [[]] * 5
     starts = (arr[:, 7] == 1).tolist() if len(doc) else []
