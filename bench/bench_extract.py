@@ -40,7 +40,7 @@ def main(n: int = 400, repeat: int = 3) -> None:
     import spacy
     from thinc.api import NumpyOps, set_current_ops
 
-    from kg.extract import Extractor
+    from kg.extraction import Extractor
     from kg.model import Paper
     from kg.nlp import MODEL_NAMES, use_numpy_matmul
 

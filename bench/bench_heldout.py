@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from kg.evaluate import evaluate
-from kg.extract import Extractor, to_contract
+from kg.extraction import Extractor, to_contract
 from kg.model import Paper
 
 TRAIN = Path(__file__).resolve().parents[2] / "shared" / "train"

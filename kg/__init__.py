@@ -27,14 +27,33 @@ Examples
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
-from kg import extract as _extract_module  # noqa: F401  (loaded first so the name below is the function)
-from kg.graph import KnowledgeGraph
-from kg.model import ExtractedEntity
-from kg.pipeline import build
+# The readers module is also called `load`: import it first (it is light), so the `load`
+# function defined below is what `kg.load` names, whatever is imported later.
+from kg import load as _readers  # noqa: F401
+
+if TYPE_CHECKING:
+    from kg.graph import KnowledgeGraph
+    from kg.model import ExtractedEntity
+    from kg.pipeline import build
 
 __version__ = "0.1.0"
 __all__ = ["KnowledgeGraph", "build", "extract", "load"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so `import kg` and the `kg` command start fast (no pandas,
+    # pyoxigraph or spaCy until a command needs them) and Ctrl-C at start-up is caught.
+    if name == "KnowledgeGraph":
+        from kg.graph import KnowledgeGraph
+
+        return KnowledgeGraph
+    if name == "build":
+        from kg.pipeline import build
+
+        return build
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
 def load(path: str | os.PathLike[str]) -> KnowledgeGraph:
@@ -51,12 +70,14 @@ def load(path: str | os.PathLike[str]) -> KnowledgeGraph:
 
     Examples
     --------
-    >>> import tempfile
+    >>> import tempfile, kg
     >>> folder = tempfile.mkdtemp()
-    >>> _ = KnowledgeGraph.example().save(folder, html=False)
+    >>> _ = kg.KnowledgeGraph.example().save(folder, html=False)
     >>> len(load(folder).papers)
     4
     """
+    from kg.graph import KnowledgeGraph
+
     return KnowledgeGraph.load(path)
 
 
@@ -81,4 +102,6 @@ def extract(title: str, abstract: str = "", profile: str = "accurate") -> list[E
     >>> ("GSM8K", "Benchmark") in [(e.name, e.type) for e in found]
     True
     """
-    return _extract_module.extract(title, abstract, profile=profile)
+    from kg.extraction import extract as run  # spaCy loads here, not on `import kg`
+
+    return run(title, abstract, profile=profile)

@@ -41,7 +41,7 @@ def content_key(title: str, abstract: str, version: str, profile: str) -> bytes:
     title, abstract : str
         The text the extractor reads (after any truncation).
     version : str
-        ``kg.extract.EXTRACTOR_VERSION``.
+        ``kg.extraction.EXTRACTOR_VERSION``.
     profile : str
         Extraction profile.
 

@@ -163,7 +163,7 @@ def extract(inputs: tuple[str, ...], out_file: Path | None, fmt: str | None, col
     One object per paper: {"id", "title", "entities": [{"name", "aliases", "type",
     "role", "confidence", "mentions": [{"field", "start", "end", "text"}]}]}.
     """
-    from kg.extract import to_contract
+    from kg.extraction import to_contract
     from kg.pipeline import extract_papers, read_corpus
 
     problems = _Problems(quiet)
@@ -200,7 +200,7 @@ def evaluate(gold: Path, input_path: Path, profile: str, as_json: bool, show_err
     """
     from kg.evaluate import evaluate as score
     from kg.evaluate import format_report
-    from kg.extract import to_contract
+    from kg.extraction import to_contract
     from kg.pipeline import extract_papers, read_corpus
 
     gold_records = _read_json_list(gold)

@@ -6,7 +6,7 @@ the machine that called :func:`kg.pipeline.build`, so a distributed build gives 
 same graph as a local one.
 
 Workers need ``kg`` and its English pipeline installed (the same version as the
-client): they import :mod:`kg.extract` and build the pipeline once per worker
+client): they import :mod:`kg.extraction` and build the pipeline once per worker
 process. Results travel as :func:`kg.cache.encode_entities` bytes (about 1 KB per
 paper), not as pickled objects.
 
@@ -73,7 +73,7 @@ _EXTRACTORS: dict[str, object] = {}
 
 def _worker_extractor(profile: str):
     """One Extractor per worker process and profile (its spaCy pipeline loads once)."""
-    from kg.extract import Extractor
+    from kg.extraction import Extractor
 
     if profile not in _EXTRACTORS:
         _EXTRACTORS[profile] = Extractor(profile)

@@ -718,7 +718,7 @@ class KnowledgeGraph:
         """Make this graph the build of ``papers``: extract what is new, link everything, refill the store."""
         from collections import Counter
 
-        from kg.extract import EXTRACTOR_VERSION
+        from kg.extraction import EXTRACTOR_VERSION
         from kg.link import cooccurrence, link
         from kg.pipeline import BuildReport, extract_papers, for_extraction
 

@@ -103,7 +103,7 @@ def _encoded_extractions(
         yield from extract_on_dask(papers, profile=profile, address=dask, batch_size=batch_size)
         return
     from kg.cache import encode_entities
-    from kg.extract import Extractor
+    from kg.extraction import Extractor
 
     for x in Extractor(profile).extract(papers, jobs=jobs, batch_size=batch_size):
         yield encode_entities(x.entities)
@@ -151,7 +151,7 @@ def extract_papers(
         of one sentence shares one string.
     """
     from kg.cache import ExtractionCache, content_key, decode_entities
-    from kg.extract import EXTRACTOR_VERSION
+    from kg.extraction import EXTRACTOR_VERSION
 
     todo = [for_extraction(p) for p in papers]
     cache = ExtractionCache(cache_dir, EXTRACTOR_VERSION) if cache_dir is not None else None
@@ -245,7 +245,7 @@ def build(
     >>> import kg
     >>> g = kg.build("tests/data/tiny.jsonl")  # doctest: +SKIP
     """
-    from kg.extract import EXTRACTOR_VERSION
+    from kg.extraction import EXTRACTOR_VERSION
     from kg.graph import KnowledgeGraph
     from kg.link import cooccurrence, link
 

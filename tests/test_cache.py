@@ -13,8 +13,7 @@ from kg.graph import to_turtle
 from kg.model import ExtractedEntity, Mention
 from kg.pipeline import build, extract_papers, read_corpus
 
-# the module (``kg.extract`` as an attribute of ``kg`` is the convenience function)
-extract_module = importlib.import_module("kg.extract")
+extract_module = importlib.import_module("kg.extraction")
 
 SENTENCE = "We fine-tune Llama-2 on GSM8K — and ‘naïve’ Δ-tuning."
 

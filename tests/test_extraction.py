@@ -1,10 +1,10 @@
-"""Tests of kg.extract with the real English pipeline (loaded once per session)."""
+"""Tests of kg.extraction with the real English pipeline (loaded once per session)."""
 
 from __future__ import annotations
 
 import pytest
 
-from kg.extract import EXTRACTOR_VERSION, Extractor, extract, to_contract
+from kg.extraction import EXTRACTOR_VERSION, Extractor, extract, to_contract
 from kg.model import Paper
 
 TITLE = "FooNet: Sparse Attention for Vision"
@@ -73,7 +73,7 @@ def test_parallel_matches_serial():
 
 
 def test_title_variants_join_the_abstract_entity(accurate):
-    from kg.extract import is_variant
+    from kg.extraction import is_variant
 
     assert is_variant(["multi-view", "style", "transfer"], ["multi-view", "consistent", "style", "transfer"])
     assert is_variant(["one-step", "diffusion"], ["one-step", "diffusion", "model"])
