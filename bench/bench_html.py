@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kg.export.html import to_html, write_html  # noqa: E402
+from kg.model import ENTITY_TYPES  # noqa: E402
+from kg.vocab import RELATION_BY_TYPE  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "arxiv_cs_2025_2026.jsonl.gz"
 CHROMIUM_ARGS = [
@@ -44,15 +46,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-TYPES = ("Method", "Model", "Dataset", "Benchmark", "Task", "Metric")
-RELATION = {
-    "Method": "usesMethod",
-    "Model": "usesModel",
-    "Dataset": "usesDataset",
-    "Benchmark": "evaluatesOn",
-    "Task": "addressesTask",
-    "Metric": "reportsMetric",
-}
+TYPES = ENTITY_TYPES
+RELATION = RELATION_BY_TYPE
 NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*\b")
 SENTENCE = re.compile(r"[^.!?]+[.!?]?")
 
