@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/bench_queries.py GRAPH [-n 5] [--param entity=DPO ...] [--json]
+    python bench/bench_queries.py GRAPH [-n 5] [--param entity=DPO ...] [--timeout S] [--json]
 
 GRAPH is an export folder (its graph.ttl) or an RDF file. The graph is loaded into an
 in-memory pyoxigraph store (the embedded engine `kg query` uses). Required parameters not
@@ -60,6 +60,35 @@ def pick(store: ox.Store, name: str, picked: dict[str, str]) -> str:
     return solutions[0]["v"].value
 
 
+def time_query(store: ox.Store, text: str, repeat: int) -> tuple[list[float], int]:
+    """Milliseconds of each of ``repeat`` runs (every row read), and the row count."""
+    times, rows = [], 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rows = sum(1 for _ in store.query(text))
+        times.append((time.perf_counter() - t0) * 1000)
+    return times, rows
+
+
+def time_in_child(store: ox.Store, text: str, repeat: int, timeout: float) -> tuple[list[float], int] | None:
+    """:func:`time_query` in a forked child that is killed after ``timeout`` seconds per run; None then.
+
+    The store cannot interrupt a running query, so a slow one is stopped by ending its process;
+    fork shares the loaded store with the child without copying it.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=lambda: send.send(time_query(store, text, repeat)))
+    child.start()
+    ready = receive.poll(timeout * repeat)
+    result = receive.recv() if ready else None
+    child.kill()
+    child.join()
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("graph", type=Path, help="export folder or RDF file")
@@ -67,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="parameter value")
     parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only these queries")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--timeout", type=float, default=0, metavar="S",
+                        help="give up on a query after S seconds per run (each query then runs in a forked child)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -87,11 +118,13 @@ def main(argv: list[str] | None = None) -> int:
                     picked[parameter.name] = pick(store, parameter.name, {**picked, **given})
                 params[parameter.name] = picked[parameter.name]
         text = Q.render(named, params)
-        times, rows = [], 0
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            rows = sum(1 for _ in store.query(text))
-            times.append((time.perf_counter() - t0) * 1000)
+        measured = (time_in_child(store, text, args.repeat, args.timeout) if args.timeout
+                    else time_query(store, text, args.repeat))
+        if measured is None:
+            results.append({"query": named.name, "median_ms": float("inf"), "min_ms": float("inf"), "rows": -1,
+                            "params": params})
+            continue
+        times, rows = measured
         results.append({"query": named.name, "median_ms": round(statistics.median(times), 2),
                         "min_ms": round(min(times), 2), "rows": rows, "params": params})
     if args.json:
@@ -102,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# picked parameters: {picked}")
     print(f"{'query':28} {'median ms':>10} {'min ms':>10} {'rows':>7}")
     for r in results:
-        print(f"{r['query']:28} {r['median_ms']:10.1f} {r['min_ms']:10.1f} {r['rows']:7d}")
+        if r["rows"] < 0:
+            print(f"{r['query']:28} {'> ' + str(args.timeout) + ' s':>10} {'':>10} {'':>7}")
+        else:
+            print(f"{r['query']:28} {r['median_ms']:10.1f} {r['min_ms']:10.1f} {r['rows']:7d}")
     return 0
 
 
