@@ -27,7 +27,7 @@ from kg.model import ExtractedEntity, Mention, Paper, PaperExtraction
 from kg.nlp import get_pipeline
 
 #: Bumped whenever extraction output may change (invalidates caches downstream).
-EXTRACTOR_VERSION = "kg-extract-0.7.0"
+EXTRACTOR_VERSION = "kg-extract-0.8.0"
 
 #: How much each typing evidence counts when mentions disagree on the type.
 _EVIDENCE_WEIGHT = {"gazetteer": 5.0, "metric": 4.0, "family": 4.0, "context": 3.0, "shape": 2.5,
@@ -107,6 +107,29 @@ def _well_supported(members: list[_Cand]) -> bool:
     if set(c.sources) != {"name"} or len(c.span) != 1 or not is_title_word(c.name):
         return True
     return c.role == "proposed" or c.evidence in ("context", "family")
+
+
+#: Nouns that name a part of a system (what it does is said by the noun before them).
+_COMPONENT_HEADS = frozenset("encoder encoders decoder decoders network embedding embeddings".split())
+
+
+def _names_a_component(members: list[_Cand]) -> bool:
+    """Return True for a lower-case phrase that names a part of a system by what it handles:
+    "text encoder", "critic network", "object embeddings".
+
+    Such a phrase is a component of the paper's system, not a named method; one the paper
+    proposes, or that a gazetteer entry, name shape or abbreviation supports, is kept.
+    """
+    for c in members:
+        if set(c.sources) != {"phrase"} or c.role == "proposed" or not c.name.islower():
+            return False
+        f = token_features(c.span.doc)
+        head = c.span.end - 1
+        if f.lower[head] not in _COMPONENT_HEADS or head == c.span.start:
+            return False
+        if f.pos is not None and f.pos[head - 1] not in ("NOUN", "PROPN"):
+            return False  # "convolutional network", "recurrent encoder": a kind of architecture
+    return True
 
 
 def _restated_in_title(title: Doc, title_cands: list[_Cand], abstract_cands: list[_Cand]) -> list[_Cand]:
@@ -226,7 +249,7 @@ def entities_from_docs(docs: dict[str, Doc]) -> tuple[ExtractedEntity, ...]:
 
     entities: list[ExtractedEntity] = []
     for members in groups.values():
-        if not _well_supported(members):
+        if not _well_supported(members) or _names_a_component(members):
             continue
         texts = [c.name for c in members]
         longs = [t for t in texts if norm_key(t) in long_forms]

@@ -143,3 +143,11 @@ def test_items_listed_with_a_task_are_tasks(accurate):
     ents = {e.name: e.type for e in extract("", abstract)}
     assert ents.get("coding") == "Task" and ents.get("mathematical reasoning") == "Task"
     assert "other tasks" not in ents
+
+
+def test_system_components_named_by_what_they_handle_are_not_entities(accurate):
+    abstract = ("We train an actor network and a critic network with a frozen text encoder. "
+                "A convolutional network with contrastive learning serves as the baseline.")
+    names = {e.name for e in extract("", abstract)}
+    assert not names & {"actor network", "critic network", "text encoder"}
+    assert "convolutional network" in names and "contrastive learning" in names
