@@ -151,3 +151,12 @@ def test_system_components_named_by_what_they_handle_are_not_entities(accurate):
     names = {e.name for e in extract("", abstract)}
     assert not names & {"actor network", "critic network", "text encoder"}
     assert "convolutional network" in names and "contrastive learning" in names
+
+
+def test_learning_what_is_learned_is_a_task(accurate):
+    abstract = ("Operator learning and visual representation learning are studied with "
+                "multimodal learning and contrastive learning.")
+    ents = {e.name: e.type for e in extract("", abstract)}
+    assert ents.get("Operator learning", ents.get("operator learning")) == "Task"
+    assert ents.get("visual representation learning") == "Task"
+    assert ents.get("multimodal learning") == "Method" and ents.get("contrastive learning") == "Method"

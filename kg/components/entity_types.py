@@ -27,6 +27,25 @@ _EVAL_VERBS = frozenset("evaluate evaluated evaluating evaluates evaluation benc
 _TRAIN_VERBS = frozenset("train trained training pretrain pretrained pre-trained pretraining curated collected".split())
 _MODEL_VERBS = frozenset("finetune fine-tune finetuned fine-tuned finetuning fine-tuning prompt prompted prompting distill distilled".split())
 _TASK_HEADS_SINGLE = frozenset()
+#: Nouns before "learning" that say how one learns (a method), not what is learned.
+_LEARNING_MANNERS = frozenset("""reinforcement imitation curriculum transfer ensemble instance machine deep
+    meta multi-task multitask q hebbian""".split())
+_ADJ_SUFFIX_RE = re.compile(r"(al|ic|ive|ous|ary|ible|able|ent|ant|ar|cit|ed|ing)$")
+
+
+def _learns_an_object(span: Span) -> bool:
+    """Return True for "<noun> learning" naming what is learned ("representation learning",
+    "operator learning"): a research problem, where "contrastive learning" names a way."""
+    f = token_features(span.doc)
+    k = span.end - 2
+    if k < span.start or f.lower[span.end - 1] != "learning" or not f.text[k].isalpha() \
+            or f.lower[k] in _LEARNING_MANNERS:
+        return False
+    if f.pos is not None:
+        return f.pos[k] == "NOUN"
+    return not _ADJ_SUFFIX_RE.search(f.lower[k])
+
+
 #: Plural architecture nouns that end the name of a family of methods, not of one model.
 _FAMILY_HEADS = frozenset("models transformers networks nets".split())
 
@@ -145,6 +164,8 @@ def type_scores(span: Span) -> tuple[str, str]:
     if last_word in heads:  # a hyphenated head word: "virtual try-on"
         last = last_word
     if last in heads:
+        if lower_phrase and _learns_an_object(span):
+            return "Task", "head"
         return heads[last], "head"
     long_form = u.long_form if span.has_extension("long_form") else None
     if long_form is not None and long_form[-1].lower_ in heads:
