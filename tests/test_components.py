@@ -121,6 +121,13 @@ def test_filters_drop_broad_classes(rules):
     assert rejection_reason(doc[0:3]) == "broad or generic"
 
 
+def test_filters_drop_programming_languages_and_compilers(rules):
+    doc = rules("We compile C/C++ and Python programs with LLVM into LLVM IR for CodeLlama.")
+    texts = {s.text for s in doc._.kg_candidates}
+    assert not texts & {"C/C++", "Python", "LLVM", "LLVM IR"}
+    assert "CodeLlama" in texts
+
+
 def test_title_prefix_is_proposed(rules):
     doc = rules("S4D: Diagonal State Space Models Work")
     assert is_title_cased(doc)
