@@ -167,10 +167,11 @@ def extract(inputs: tuple[str, ...], out_file: Path | None, fmt: str | None, col
     from kg.pipeline import extract_papers, read_corpus
 
     problems = _Problems(quiet)
+    show = _progress(quiet)  # one clock for the whole run: it paces the lines and measures the rate
     try:
         papers = read_corpus(list(inputs), fmt=fmt, columns=_parse_columns(columns), on_problem=problems)
         records = [to_contract(x) for x in extract_papers(papers.values(), profile=profile, jobs=jobs,
-                                                           progress=lambda n: _progress(quiet)(n, len(papers)))]
+                                                           progress=lambda n: show(n, len(papers)))]
     except InputError as exc:
         _fail(str(exc))
     text = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
@@ -179,7 +180,10 @@ def extract(inputs: tuple[str, ...], out_file: Path | None, fmt: str | None, col
     else:
         from kg.atomic import write_atomic
 
-        write_atomic(out_file, text)
+        try:
+            write_atomic(out_file, text)
+        except OSError as exc:
+            _fail(f"{getattr(exc, 'filename', '') or out_file}: {exc.strerror or exc}")
         if not quiet:
             click.echo(f"wrote {len(records)} papers to {out_file}", err=True)
 

@@ -123,3 +123,30 @@ def test_build_reuses_the_extraction_cache(runner, tmp_path, data_dir):
     assert (out / "graph.ttl").read_bytes() == first
     fresh = runner.invoke(main, [*args, "--no-cache"])
     assert fresh.exit_code == 0 and "from cache" not in fresh.output
+
+
+def test_extract_progress_is_paced_over_the_whole_run(runner, tmp_path):
+    # 250 papers: above the 200 that turn progress on; one line per ~2 s and a last one, not one per paper.
+    papers = tmp_path / "many.jsonl"
+    papers.write_text("".join(json.dumps({"id": f"p{i}", "title": f"Paper {i} on GSM8K", "abstract": "We use LoRA."}) + "\n"
+                              for i in range(250)))
+    import subprocess
+    import sys
+
+    # A process of its own, as a user runs it (stderr is no terminal: one line per progress report).
+    result = subprocess.run([sys.executable, "-m", "kg", "extract", str(papers), "-o", str(tmp_path / "x.json"),
+                             "--profile", "fast"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("extracting:")]
+    assert lines and lines[-1].startswith("extracting: 250/250 papers")
+    assert len(lines) < 20, lines[:5]
+
+
+def test_extract_unwritable_output_is_one_line_and_exit_2(runner, tmp_path, data_dir):
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    result = runner.invoke(main, ["extract", str(data_dir / "papers.json"), "-o", str(blocker / "x.json"), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.output.strip().count("\n") == 0
+    assert "afile" in result.output and result.output.startswith("kg: error:")
+
