@@ -269,17 +269,13 @@ def query(graph_path: Path, query: str, params: tuple[str, ...], output: str, ti
     QUERY is SPARQL text, a .rq file, or the name of a named query (see `kg queries`).
     Updates are refused: the graph is read-only.
     """
-    from kg.graph import KnowledgeGraph
     from kg.queryrun import resolve_query, run_with_timeout
 
     try:
         text = resolve_query(query, dict(_split_param(p) for p in params))
     except (KeyError, ValueError) as exc:
         _fail(str(exc).strip("'\""))
-    try:
-        graph = KnowledgeGraph.load(graph_path)
-    except (OSError, SyntaxError, ValueError) as exc:
-        _fail(f"{graph_path}: cannot load graph: {str(exc).splitlines()[0]}")
+    graph = _load_graph(graph_path)
     try:
         result = run_with_timeout(graph, text, timeout)
     except PermissionError as exc:
@@ -333,12 +329,7 @@ def entities(graph_path: Path, entity_type: str | None, search: str | None, merg
       novariant  NAME                   NAME's node is no variant of anything
       ignore     NAME                   drop every mention with this name
     """
-    from kg.graph import KnowledgeGraph
-
-    try:
-        graph = KnowledgeGraph.load(graph_path)
-    except (OSError, SyntaxError, ValueError) as exc:
-        _fail(f"{graph_path}: cannot load graph: {str(exc).splitlines()[0]}")
+    graph = _load_graph(graph_path)
     frame = graph.entities
     evidence = graph.sparql(
         'SELECT ?key (GROUP_CONCAT(?why; separator=" | ") AS ?evidence) '
@@ -386,6 +377,18 @@ def serve(export_dir: Path, port: int, host: str, timeout_s: float, store_dir: P
     sys.exit(0 if code in (0, -2, -15) else 1)
 
 
+def _load_graph(graph_path: Path) -> Any:
+    """The graph of an export folder or RDF file; one error line naming the file that failed."""
+    from kg.graph import KnowledgeGraph
+
+    shown = graph_path / "graph.ttl" if graph_path.is_dir() else graph_path
+    try:
+        return KnowledgeGraph.load(graph_path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        _fail(f"{shown}: cannot load graph: {reason}")
+
+
 def _split_param(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -420,13 +423,9 @@ def report(graph_path: Path, out_dir: Path | None, top: int) -> None:
     """Write report.html for GRAPH (an export folder or RDF file): counts per type, top
     entities, trends over time, co-occurrence highlights and communities, with charts.
     """
-    from kg.graph import KnowledgeGraph
     from kg.report import write_report
 
-    try:
-        graph = KnowledgeGraph.load(graph_path)
-    except (OSError, SyntaxError, ValueError) as exc:
-        _fail(f"{graph_path}: cannot load graph: {str(exc).splitlines()[0]}")
+    graph = _load_graph(graph_path)
     target = out_dir or (graph_path if graph_path.is_dir() else graph_path.parent)
     try:
         path = write_report(graph, target, top=top)

@@ -150,3 +150,12 @@ def test_extract_unwritable_output_is_one_line_and_exit_2(runner, tmp_path, data
     assert "Traceback" not in result.output and result.output.strip().count("\n") == 0
     assert "afile" in result.output and result.output.startswith("kg: error:")
 
+
+@pytest.mark.parametrize("command", [["query", "{folder}", "ASK {}"], ["entities", "{folder}"], ["report", "{folder}"]])
+def test_folder_without_graph_names_the_missing_file(runner, tmp_path, command):
+    folder = tmp_path / "not-built"
+    folder.mkdir()
+    result = runner.invoke(main, [str(folder) if arg == "{folder}" else arg for arg in command])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().count("\n") == 0
+    assert result.output.startswith(f"kg: error: {folder / 'graph.ttl'}: cannot load graph")
