@@ -1104,8 +1104,10 @@ def merge_papers(papers: Iterable[Paper], on_problem: ProblemHandler | None = No
         elif not key.startswith("title:"):
             orphan = title_to_key.get(title_norm)
             if orphan and orphan.startswith("title:") and orphan in by_key:
-                # An unidentified record seen earlier belongs to this identified paper.
-                by_key[key] = replace(by_key.pop(orphan), key=key)
+                # An unidentified record seen earlier belongs to this identified paper (which may
+                # already hold records under another title: merge, never replace them).
+                adopted = replace(by_key.pop(orphan), key=key)
+                by_key[key] = merge_two(by_key[key], adopted) if key in by_key else adopted
             title_to_key[title_norm] = key
         title_to_key.setdefault(title_norm, key)
         if key in by_key and on_problem is not None:

@@ -252,3 +252,17 @@ def test_dates_from_listing_file_or_arxiv_id(tmp_path):
     )
     papers, _ = read(path)
     assert [p.date for p in papers] == ["2025-03-18", "2024-06", None]
+
+
+def test_merge_keeps_every_record_when_an_untitled_orphan_joins_a_known_paper():
+    from kg.model import Paper
+
+    records = [
+        Paper("arxiv:2401.00001", "Old Title", "First abstract.", sources=("a.jsonl:1",)),
+        Paper("title:0123456789abcdef", "New Title", "Second abstract, a longer one.", sources=("b.jsonl:1",)),
+        Paper("arxiv:2401.00001", "New Title", "First abstract.", sources=("c.jsonl:1",)),
+    ]
+    merged = merge_papers(records)
+    assert list(merged) == ["arxiv:2401.00001"]
+    assert merged["arxiv:2401.00001"].sources == ("a.jsonl:1", "b.jsonl:1", "c.jsonl:1")
+
