@@ -838,6 +838,11 @@ def read_csv(
             report(ReadProblem(path, "file", "empty CSV, no header"))
             return
         names = [rename.get(h.strip(), h.strip()) for h in header]
+        stripped = {h.strip() for h in header}
+        for ours, their in (columns or {}).items():
+            if their not in stripped:  # a typo in --columns would otherwise be ignored without a word
+                found = ", ".join(h for h in header[:8])
+                report(ReadProblem(path, "line 1", f"no column {their!r} for --columns {ours}={their} (found: {found})"))
         if "title" not in {n.lower() for n in names}:
             found = ", ".join(h for h in header[:8])
             report(ReadProblem(path, "line 1", f"no 'title' column (found: {found}); use --columns title=NAME"))

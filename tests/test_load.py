@@ -266,3 +266,9 @@ def test_merge_keeps_every_record_when_an_untitled_orphan_joins_a_known_paper():
     assert list(merged) == ["arxiv:2401.00001"]
     assert merged["arxiv:2401.00001"].sources == ("a.jsonl:1", "b.jsonl:1", "c.jsonl:1")
 
+
+def test_csv_column_mapping_naming_an_absent_column_is_reported(data_dir):
+    papers, problems = read(data_dir / "papers.csv", columns={"abstract": "Sumary"})
+    assert [p.title for p in papers] == ['Quoted "Title"']  # the file is still read
+    absent = [p for p in problems if "'Sumary'" in p.message]
+    assert len(absent) == 1 and absent[0].location == "line 1" and "abstract=Sumary" in absent[0].message
