@@ -311,6 +311,15 @@ def _sorted_join(value: Any, separator: str) -> str:
     return separator.join(sorted(value.split(separator)))
 
 
+def _resolve_paper_key(papers: pd.DataFrame, paper_id: str) -> str:
+    """The key of the paper ``paper_id`` names (key, input id, IRI or arXiv id) in a papers table."""
+    for column in ("key", "id", "iri", "arxiv_id"):
+        hit = papers.loc[papers[column] == paper_id, "key"]
+        if len(hit):
+            return str(hit.iloc[0])
+    raise KeyError(f"no paper with id {paper_id!r}")
+
+
 def _paper_key_from_iri(iri: str) -> str:
     path = iri[len(KGR_NS + "paper/"):]
     scheme, _, rest = path.partition("/")
@@ -531,12 +540,7 @@ class KnowledgeGraph:
 
     def paper_key(self, paper_id: str) -> str:
         """Resolve a paper id (input id, key or IRI) to its key; KeyError if unknown."""
-        papers = self.papers
-        for column in ("key", "id", "iri", "arxiv_id"):
-            hit = papers.loc[papers[column] == paper_id, "key"]
-            if len(hit):
-                return str(hit.iloc[0])
-        raise KeyError(f"no paper with id {paper_id!r}")
+        return _resolve_paper_key(self.papers, paper_id)
 
     def related_papers(self, paper_id: str, top: int = 10) -> pd.DataFrame:
         """Papers sharing entities with ``paper_id``, best first.
@@ -544,9 +548,10 @@ class KnowledgeGraph:
         The score weights each shared entity by its inverse paper frequency, so sharing
         a rare benchmark counts more than sharing "Transformer".
         """
-        key = self.paper_key(paper_id)
+        table = self.papers  # one query of the papers table serves both the id lookup and the rows
+        key = _resolve_paper_key(table, paper_id)
         links = self.links
-        papers = self.papers.set_index("key")
+        papers = table.set_index("key")
         df = links.groupby("entity_key")["paper_key"].nunique()
         mine = set(links.loc[links["paper_key"] == key, "entity_key"])
         rows = []
