@@ -213,17 +213,23 @@ def canonical_ntriples(store: ox.Store) -> bytes:
 # --------------------------------------------------------------------------- SPARQL helpers
 
 
+_INTEGER_TYPES = frozenset(_XSD + t for t in ("integer", "int", "long", "nonNegativeInteger", "positiveInteger"))
+
+
 def python_value(term: Any) -> Any:
     """Convert an RDF term to a plain Python value for DataFrames."""
     if term is None:
         return None
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value if term.datatype else ""
-        if datatype in (_XSD + "integer", _XSD + "int", _XSD + "long", _XSD + "nonNegativeInteger"):
-            return int(term.value)
-        if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
-            value = float(term.value)
-            return value if math.isfinite(value) else None
+        try:
+            if datatype in _INTEGER_TYPES:
+                return int(term.value)
+            if datatype in (_XSD + "decimal", _XSD + "double", _XSD + "float"):
+                value = float(term.value)
+                return value if math.isfinite(value) else None
+        except ValueError:  # an ill-typed literal in a loaded file stays text, never a traceback
+            return term.value
         if datatype == _XSD + "boolean":
             return term.value == "true"
         return term.value

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.graph import python_value
 from kg.model import ENTITY_TYPES
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "ontology" / "queries"
@@ -223,29 +224,13 @@ def render(named: NamedQuery, params: dict[str, str] | None = None) -> str:
     )
 
 
-def _python(term: ox.Term | None) -> object:
-    """A result term as a plain Python value: numbers as int/float, everything else as its string."""
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value.removeprefix("http://www.w3.org/2001/XMLSchema#")
-        try:
-            if datatype in ("integer", "int", "long", "nonNegativeInteger", "positiveInteger"):
-                return int(term.value)
-            if datatype in ("decimal", "double", "float"):
-                return float(term.value)
-        except ValueError:
-            pass
-    return term.value
-
-
 def select(store: ox.Store, query: str) -> tuple[list[str], list[tuple]]:
     """Run a SELECT ``query`` on ``store``: (column names, rows of plain Python values)."""
     result = store.query(query)
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("not a SELECT query")
     columns = [v.value for v in result.variables]
-    rows = [tuple(_python(solution[c]) for c in columns) for solution in result]
+    rows = [tuple(python_value(solution[c]) for c in columns) for solution in result]
     return columns, rows
 
 

@@ -159,3 +159,10 @@ def test_folder_without_graph_names_the_missing_file(runner, tmp_path, command):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip().count("\n") == 0
     assert result.output.startswith(f"kg: error: {folder / 'graph.ttl'}: cannot load graph")
+
+
+def test_query_keeps_an_ill_typed_literal_as_text(runner, tmp_path):
+    graph = tmp_path / "odd.ttl"
+    graph.write_text('<urn:a> <urn:n> "many"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    result = runner.invoke(main, ["query", str(graph), "SELECT ?n WHERE { ?s <urn:n> ?n }", "-f", "csv"])
+    assert result.exit_code == 0 and result.output.splitlines() == ["n", "many"]
