@@ -703,8 +703,6 @@ def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandle
     line_iter = iter(lines)
     exhausted = False
     index = 0
-    started = False
-    wrapper = False
 
     def fill() -> bool:
         nonlocal buffer, pos, exhausted
@@ -762,8 +760,7 @@ def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandle
         return
     else:
         pos += 1
-    started = True
-    while started:
+    while True:
         skip_space(",")
         if pos < len(buffer) and buffer[pos] == "]":
             return
@@ -790,7 +787,6 @@ def read_json(lines: Iterable[tuple[int, str]], path: str, report: ProblemHandle
         paper = _paper_or_problem(obj, path, f"record {index}", report)
         if paper is not None:
             yield paper
-    del wrapper
 
 
 def _json_error(exc: BaseException) -> str:
