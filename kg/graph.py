@@ -727,11 +727,9 @@ class KnowledgeGraph:
 
     def _relink(self, papers: Mapping[str, Paper], *, jobs: int = 1, cache_dir: str | Path | None = None) -> None:
         """Make this graph the build of ``papers``: extract what is new, link everything, refill the store."""
-        from collections import Counter
-
         from kg.extraction import EXTRACTOR_VERSION
-        from kg.link import cooccurrence, link
-        from kg.pipeline import BuildReport, extract_papers, for_extraction
+        from kg.link import link
+        from kg.pipeline import BuildReport, extract_papers, for_extraction, graph_from_linked
 
         def text_of(paper: Paper) -> tuple[str, str]:
             read = for_extraction(paper)
@@ -745,16 +743,13 @@ class KnowledgeGraph:
         extractions = [PaperExtraction(paper=for_extraction(p), entities=self._extracted[text_of(p)])
                        for p in papers.values()]
         linked = link(extractions, self._overrides)
-        built = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION)
+        built = graph_from_linked(papers, linked, BuildReport(papers=len(papers)))
         self.store = built.store
         self.__dict__.pop("_canonical", None)  # any cache of the old store's serialisation
         self.extractor_version = EXTRACTOR_VERSION
-        self.cooccurrence = cooccurrence(linked)
+        self.cooccurrence = built.cooccurrence
         self.linked = linked
-        self.report = BuildReport(
-            papers=len(papers), entity_types=Counter(e.type for e in linked.entities.values()),
-            links=len(linked.links), mentions=sum(len(x.mentions) for x in linked.links), triples=len(self.store),
-        )
+        self.report = built.report
 
     @classmethod
     def example(cls) -> KnowledgeGraph:

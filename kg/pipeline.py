@@ -16,6 +16,7 @@ from kg.model import Paper, PaperExtraction, ReadProblem
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
+    from kg.link import LinkedCorpus
 
 #: Abstracts longer than this are read only up to here by the extractor (the graph keeps them whole).
 MAX_EXTRACT_CHARS = 100_000
@@ -245,9 +246,7 @@ def build(
     >>> import kg
     >>> g = kg.build("tests/data/tiny.jsonl")  # doctest: +SKIP
     """
-    from kg.extraction import EXTRACTOR_VERSION
-    from kg.graph import KnowledgeGraph
-    from kg.link import cooccurrence, link
+    from kg.link import link
 
     report = BuildReport()
     clock = _Clock(report)
@@ -261,13 +260,33 @@ def build(
     # extraction streams into linking: only linking's compact records are held, never all extractions
     linked = link(extractions, Path(overrides) if overrides else None)
     clock.lap("extract+link")
-    if store_path is None and total > LARGE_CORPUS_PAPERS:
+    graph = graph_from_linked(papers, linked, report, store_path=store_path)
+    clock.lap("graph")
+    return graph
+
+
+def graph_from_linked(
+    papers: Mapping[str, Paper],
+    linked: LinkedCorpus,
+    report: BuildReport,
+    *,
+    store_path: str | os.PathLike[str] | None = None,
+) -> KnowledgeGraph:
+    """Fill a graph with linked papers and complete ``report``: the shared tail of a build and of ``add``.
+
+    A corpus of more than :data:`LARGE_CORPUS_PAPERS` papers gets an on-disk store when no
+    ``store_path`` is given.
+    """
+    from kg.extraction import EXTRACTOR_VERSION
+    from kg.graph import KnowledgeGraph
+    from kg.link import cooccurrence
+
+    if store_path is None and len(papers) > LARGE_CORPUS_PAPERS:
         store_path = _temporary_store()
     graph = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION,
                                        store_path=store_path)
     graph.cooccurrence = cooccurrence(linked)
     graph.linked = linked
-    clock.lap("graph")
     report.entity_types = Counter(e.type for e in linked.entities.values())
     report.links = len(linked.links)
     report.mentions = sum(len(l.mentions) for l in linked.links)
