@@ -23,7 +23,7 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes and signals")
 
-N_PAPERS = 60
+N_PAPERS = 400  # enough that a signal 1 s in lands before the export, even on a quiet machine
 ABSTRACT = ("We propose {name}, a transformer model trained with contrastive learning on ImageNet. We evaluate "
             "{name} on CIFAR-10 and COCO and compare it with ResNet-50 and ViT-B/16, reporting top-1 accuracy and "
             "mean average precision. {name} uses Adam and dropout, and improves over BERT baselines on GLUE.")
