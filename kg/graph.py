@@ -11,7 +11,7 @@ import contextlib
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -306,7 +306,7 @@ WHERE {
   ?entity kgo:key ?entity_key .
   OPTIONAL { ?m kgo:sentence ?sentence ; kgo:sentenceStart ?sentence_start }
 }
-ORDER BY ?paper ?field ?start ?entity_key
+ORDER BY ?paper ?field ?start ?entity_key ?end
 """
 
 
@@ -315,6 +315,142 @@ def _sorted_join(value: Any, separator: str) -> str:
     if not isinstance(value, str) or not value:
         return ""
     return separator.join(sorted(value.split(separator)))
+
+
+#: The columns of each table, in order (also the CSV headers).
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "papers": ("id", "key", "iri", "title", "abstract", "date", "authors", "author_count", "upvotes", "organisation",
+               "url", "arxiv_id", "doi", "categories", "sources"),
+    "entities": ("key", "iri", "type", "label", "aliases", "paper_count", "variant_of", "proposed_by"),
+    "links": ("paper_key", "entity_key", "relation", "role", "confidence", "mention_count", "name"),
+    "mentions": ("paper_key", "entity_key", "field", "start", "end", "text", "sentence", "sentence_start",
+                 "confidence", "role"),
+}
+#: Integer columns that may be empty (nullable ``Int64`` in the DataFrames, so ``4`` never becomes ``4.0``).
+_NULLABLE_INT_COLUMNS = frozenset({"author_count", "upvotes"})
+
+
+def _paper_row(v: list[Any]) -> tuple:
+    iri, input_id, title, abstract, date, authors_n, upvotes, organisation, url, arxiv_id, doi, authors, cats, srcs = v
+    key = _paper_key_from_iri(iri)
+    # GROUP_CONCAT follows the store's internal order: sort so every store gives the same table.
+    # (RDF keeps no order among repeated values, so author order is not preserved either.)
+    return (input_id if isinstance(input_id, str) and input_id else key, key, iri, title, abstract, date,
+            _sorted_join(authors, "; "), authors_n, upvotes, organisation, url, arxiv_id, doi,
+            _sorted_join(cats, "; "), _sorted_join(srcs, "; "))
+
+
+def _entity_row(v: list[Any]) -> tuple:
+    key, iri, type_, label, aliases, paper_count, variant_of, proposed_by = v
+    proposers = ("; ".join(sorted(_paper_key_from_iri(p) for p in proposed_by.split("; ")))
+                 if isinstance(proposed_by, str) and proposed_by else "")
+    return (key, iri, type_, label, _sorted_join(aliases, "|"), paper_count or 0, variant_of or "", proposers)
+
+
+def _link_row(v: list[Any]) -> tuple:
+    return (_paper_key_from_iri(v[0]), *v[1:])
+
+
+def _mention_row(v: list[Any]) -> tuple:
+    paper, entity_key, field, start, end, text, sentence, sentence_start, confidence, role = v
+    return (_paper_key_from_iri(paper), entity_key, field, start, end, text, sentence or "", sentence_start or 0,
+            confidence, role)
+
+
+_TABLE_SOURCES: dict[str, tuple[str, Callable[[list[Any]], tuple]]] = {
+    "papers": (_PAPERS_QUERY, _paper_row),
+    "entities": (_ENTITIES_QUERY, _entity_row),
+    "links": (_LINKS_QUERY, _link_row),
+    "mentions": (_MENTIONS_QUERY, _mention_row),
+}
+
+
+def table_rows(store: ox.Store, name: str) -> Iterator[tuple]:
+    """Stream the rows of table ``name`` (``papers``, ``entities``, ``links`` or ``mentions``).
+
+    Rows come straight from the store, one at a time, in :data:`TABLE_COLUMNS` order, so a
+    table of a million mentions is written to CSV without being held in memory.
+    """
+    query, row = _TABLE_SOURCES[name]
+    value = python_value
+    for solution in store.query(query, prefixes=PREFIXES):
+        yield row([value(term) for term in solution])
+
+
+def corpus_table_rows(
+    papers: Mapping[str, Paper],
+    entities: Mapping[str, CanonicalEntity],
+    links: Sequence[Link],
+    name: str,
+) -> Iterator[tuple]:
+    """The rows :func:`table_rows` gives for the store :func:`corpus_triples` fills, from the records.
+
+    A build keeps its papers and linked corpus, so its tables need no query: over an on-disk
+    store of 75K papers the table queries take minutes, this takes seconds. Same values, same
+    order (each table query orders its rows totally), checked against the store in the tests.
+    """
+    iri_of: dict[str, str] = {}
+
+    def iri(key: str) -> str:
+        value = iri_of.get(key)
+        if value is None:
+            value = iri_of[key] = paper_iri(key).value
+        return value
+
+    def key_of(paper_key: str) -> str:  # the key a query reads back from the paper's IRI
+        return _paper_key_from_iri(iri(paper_key))
+
+    def confidence(value: float) -> float:
+        return float(f"{float(value):.3f}")  # as the xsd:decimal literal stores it
+
+    if name == "papers":
+        for paper in sorted(papers.values(), key=lambda p: iri(p.key)):
+            row = [iri(paper.key), paper.input_id or None, paper.title, paper.abstract or None, paper.date or None,
+                   paper.author_count, paper.upvotes, paper.organisation or None, paper.url or None,
+                   paper.arxiv_id or None, paper.doi or None]
+            row += ["; ".join(dict.fromkeys(v)) for v in (paper.authors, paper.categories, paper.sources)]
+            yield _paper_row(row)
+    elif name == "entities":
+        counts: dict[str, set[str]] = {}
+        proposers: dict[str, set[str]] = {}
+        for link in links:
+            counts.setdefault(link.entity_key, set()).add(link.paper_key)
+            if link.role == "proposed":
+                proposers.setdefault(link.entity_key, set()).add(iri(link.paper_key))
+        for key in sorted(entities):
+            e = entities[key]
+            aliases = "|".join(dict.fromkeys(a for a in e.aliases if a != e.label))
+            variant = e.variant_of if e.variant_of in entities else None
+            yield _entity_row([e.key, entity_iri(e.key).value, e.type, e.label, aliases,
+                               len(counts.get(key, ())), variant, "; ".join(sorted(proposers.get(key, ())))])
+    elif name == "links":
+        for link in sorted(links, key=lambda l: (iri(l.paper_key), l.entity_key)):
+            e = entities[link.entity_key]
+            relation = "proposes" if link.role == "proposed" else relation_name(e.type)
+            yield (key_of(link.paper_key), link.entity_key, relation, link.role, confidence(link.confidence),
+                   len(link.mentions), e.label)
+    elif name == "mentions":
+        rows = []
+        for link in links:
+            pk, c = key_of(link.paper_key), confidence(link.confidence)
+            for m in link.mentions:
+                rows.append((iri(link.paper_key), m.field, m.start, link.entity_key, m.end,
+                             (pk, link.entity_key, m.field, m.start, m.end, m.text, m.sentence,
+                              m.sentence_start if m.sentence else 0, c, link.role)))
+        rows.sort(key=lambda r: r[:5])
+        for row in rows:
+            yield row[5]
+    else:
+        raise KeyError(name)
+
+
+def table_frame(rows: Iterable[tuple], name: str) -> pd.DataFrame:
+    """Rows of table ``name`` as a DataFrame (nullable integers where a value may be missing)."""
+    columns = TABLE_COLUMNS[name]
+    frame = pd.DataFrame(list(rows), columns=list(columns))
+    for column in _NULLABLE_INT_COLUMNS.intersection(columns):
+        frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def _resolve_paper_key(papers: pd.DataFrame, paper_id: str) -> str:
@@ -448,51 +584,46 @@ class KnowledgeGraph:
         result = self.store.query(query, prefixes=PREFIXES)
         return results_frame(result)
 
+    def table(self, name: str) -> pd.DataFrame:
+        """Table ``name`` (``papers``, ``entities``, ``links`` or ``mentions``) as a DataFrame."""
+        return table_frame(self.table_rows(name), name)
+
+    def table_rows(self, name: str) -> Iterator[tuple]:
+        """Stream the rows of table ``name`` (columns: :data:`TABLE_COLUMNS`).
+
+        A graph this process built answers from the records it was filled from (seconds
+        where the queries over a large on-disk store take minutes); a loaded graph, or one
+        whose store was changed since, answers from the store.
+        """
+        records = self.__dict__.get("_records")
+        if records is not None and records[3] == len(self.store):
+            return corpus_table_rows(records[0], records[1], records[2], name)
+        return table_rows(self.store, name)
+
+    def keep_records(self, papers: Mapping[str, Paper], entities: Mapping[str, CanonicalEntity],
+                     links: Sequence[Link]) -> None:
+        """Remember the records the store was just filled from, to answer :meth:`table_rows` from them."""
+        self._records = (papers, entities, links, len(self.store))
+
     @property
     def papers(self) -> pd.DataFrame:
         """One row per paper, ``id`` first (the input's id, else the paper key)."""
-        frame = self._select(_PAPERS_QUERY)
-        keys = [_paper_key_from_iri(i) for i in frame["iri"]]
-        frame.insert(0, "key", keys)
-        frame.insert(0, "id", [inp if isinstance(inp, str) and inp else key for inp, key in zip(frame["input"], keys)])
-        frame = frame.drop(columns=["input"])
-        # GROUP_CONCAT follows the store's internal order; sort so every store gives the same table.
-        # (RDF keeps no order among repeated values, so author order is not preserved either.)
-        for column in ("authors", "categories", "sources"):
-            frame[column] = [_sorted_join(v, "; ") for v in frame[column]]
-        order = ["id", "key", "iri", "title", "abstract", "date", "authors", "author_count", "upvotes", "organisation",
-                 "url", "arxiv_id", "doi", "categories", "sources"]
-        return frame[order].reset_index(drop=True)
+        return self.table("papers")
 
     @property
     def entities(self) -> pd.DataFrame:
         """One row per canonical entity: key, iri, type, label, aliases, paper_count, variant_of, proposed_by."""
-        frame = self._select(_ENTITIES_QUERY)
-        frame["proposed_by"] = [
-            "; ".join(sorted(_paper_key_from_iri(p) for p in v.split("; "))) if isinstance(v, str) and v else ""
-            for v in frame["proposed_by"]
-        ]
-        frame["variant_of"] = frame["variant_of"].fillna("")
-        frame["aliases"] = [_sorted_join(v, "|") for v in frame["aliases"]]
-        frame["paper_count"] = frame["paper_count"].fillna(0).astype(int)
-        return frame.reset_index(drop=True)
+        return self.table("entities")
 
     @property
     def links(self) -> pd.DataFrame:
         """One row per paper → entity link, with its relation, role, confidence and mention count."""
-        frame = self._select(_LINKS_QUERY)
-        frame.insert(0, "paper_key", [_paper_key_from_iri(p) for p in frame["paper"]])
-        return frame.drop(columns=["paper"]).reset_index(drop=True)
+        return self.table("links")
 
     @property
     def mentions(self) -> pd.DataFrame:
         """One row per mention: where in which paper an entity is named, with its sentence."""
-        frame = self._select(_MENTIONS_QUERY)
-        frame.insert(0, "paper_key", [_paper_key_from_iri(p) for p in frame["paper"]])
-        frame = frame.drop(columns=["paper"])
-        frame["sentence"] = frame["sentence"].fillna("")
-        frame["sentence_start"] = frame["sentence_start"].fillna(0).astype(int)
-        return frame.reset_index(drop=True)
+        return self.table("mentions")
 
     def __len__(self) -> int:
         return len(self.store)
@@ -745,6 +876,7 @@ class KnowledgeGraph:
         linked = link(extractions, self._overrides)
         built = graph_from_linked(papers, linked, BuildReport(papers=len(papers)))
         self.store = built.store
+        self._records = built._records
         self.__dict__.pop("_canonical", None)  # any cache of the old store's serialisation
         self.extractor_version = EXTRACTOR_VERSION
         self.cooccurrence = built.cooccurrence

@@ -285,6 +285,7 @@ def graph_from_linked(
         store_path = _temporary_store()
     graph = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION,
                                        store_path=store_path)
+    graph.keep_records(papers, linked.entities, linked.links)
     graph.cooccurrence = cooccurrence(linked)
     graph.linked = linked
     report.entity_types = Counter(e.type for e in linked.entities.values())

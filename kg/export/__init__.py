@@ -6,12 +6,15 @@ Each format comes as a pair, ``to_<format>(graph)`` returning the content and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import collections
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from kg.export.rdf import to_jsonld, to_ntriples, write_jsonld, write_ntriples
-from kg.export.tables import TABLES, to_csv, write_csv_tables, write_graphml
+from kg.export.tables import TABLES, to_csv, write_cooccurrence, write_csv_rows, write_csv_tables, write_graphml
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
@@ -54,9 +57,10 @@ def write_exports(
         written["ntriples"] = write_ntriples(graph, out / "graph.nt")
     if "jsonld" in wanted:
         written["jsonld"] = write_jsonld(graph, out / "graph.jsonld")
-    tables = {name: getattr(graph, name) for name in TABLES} if wanted & {"csv", "html"} else {}
-    if "csv" in wanted:
-        written.update(write_csv_tables(tables, out, cooccurrence=graph.cooccurrence))
+    if wanted & {"csv", "html"}:
+        tables = _stream_tables(graph, out if "csv" in wanted else None, keep="html" in wanted, written=written)
+        if "csv" in wanted:
+            written["cooccurrence"] = write_cooccurrence(graph.cooccurrence, out / "cooccurrence.csv")
     if "graphml" in wanted:
         written["graphml"] = write_graphml(graph, out / "graph.graphml")
     if "html" in wanted:
@@ -66,4 +70,40 @@ def write_exports(
     return written
 
 
-__all__ = ["FORMATS", "DEFAULT_FORMATS", "write_exports", "to_csv", "to_jsonld", "to_ntriples", "write_jsonld", "write_ntriples", "write_csv_tables"]
+def _stream_tables(graph: KnowledgeGraph, out: Path | None, *, keep: bool, written: dict[str, Path]
+                   ) -> dict[str, pd.DataFrame]:
+    """One pass over each table: rows stream from the store into ``out/<table>.csv`` (if ``out``).
+
+    With ``keep``, the tables the HTML page needs are collected on the way, the mentions cut
+    to the one per paper-entity pair the page shows, so no step holds every mention row.
+    """
+    from kg.export.html import EvidencePicker
+    from kg.graph import TABLE_COLUMNS, table_frame
+
+    kept: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        columns = TABLE_COLUMNS[name]
+        rows: Iterator[tuple] = graph.table_rows(name)
+        held: list[tuple] = []
+        picker = EvidencePicker()
+        if keep:
+            sink = (lambda row: picker.add(dict(zip(columns, row)))) if name == "mentions" else held.append
+            rows = _tee(rows, sink)
+        if out is not None:
+            written[name] = write_csv_rows(out / f"{name}.csv", columns, rows)
+        else:
+            collections.deque(rows, maxlen=0)  # drain: the sink collects
+        if keep:
+            kept[name] = (pd.DataFrame(picker.rows(), columns=list(columns)) if name == "mentions"
+                          else table_frame(held, name))
+    return kept
+
+
+def _tee(rows: Iterable[tuple], sink: Callable[[tuple], None]) -> Iterator[tuple]:
+    for row in rows:
+        sink(row)
+        yield row
+
+
+__all__ = ["FORMATS", "DEFAULT_FORMATS", "write_exports", "to_csv", "to_jsonld", "to_ntriples", "write_jsonld",
+           "write_ntriples", "write_csv_tables"]

@@ -25,7 +25,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -179,6 +179,44 @@ def _rows(table: pd.DataFrame | None, name: str, required: Iterable[str], option
     return rows
 
 
+def _mention_rank(row: Mapping[str, Any]) -> tuple:
+    """Order of a paper-entity pair's mentions as evidence: most confident, title first, earliest."""
+    return (
+        -_number(row.get("confidence")),
+        _FIELD_RANK.get(_text(row.get("field")), 2),
+        _number(row.get("start")),
+        _text(row.get("sentence")),
+        _text(row.get("text")),
+    )
+
+
+class EvidencePicker:
+    """Keeps, from a stream of mention rows, the one per (paper, entity) pair the page shows as evidence.
+
+    The page never shows more, so a build can hand :func:`to_html` these instead of every
+    mention: the page is the same, and a million mention rows need not be held at once.
+
+    >>> picker = EvidencePicker()
+    >>> for c, s in ((0.5, 3), (0.9, 40), (0.9, 7)):
+    ...     picker.add({"paper_key": "p", "entity_key": "e", "confidence": c, "field": "abstract", "start": s})
+    >>> [(r["confidence"], r["start"]) for r in picker.rows()]
+    [(0.9, 7)]
+    """
+
+    def __init__(self) -> None:
+        self._best: dict[tuple[str, str], tuple[tuple, dict]] = {}
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        pair = (_text(row.get("paper_key")), _text(row.get("entity_key")))
+        rank = _mention_rank(row)
+        held = self._best.get(pair)
+        if held is None or rank < held[0]:
+            self._best[pair] = (rank, dict(row))
+
+    def rows(self) -> list[dict]:
+        return [row for _, row in self._best.values()]
+
+
 def _utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units: JavaScript's string offsets."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -293,13 +331,7 @@ def _graph_data(
         pair_id = (index.get(_text(row["paper_key"]), -1), entity_index.get(_text(row["entity_key"]), -1))
         if pair_id not in pairs:
             continue
-        rank = (
-            -_number(row["confidence"]),
-            _FIELD_RANK.get(_text(row["field"]), 2),
-            _number(row["start"]),
-            _text(row["sentence"]),
-            _text(row["text"]),
-        )
+        rank = _mention_rank(row)
         held = best.get(pair_id)
         if held is None or rank < held["_rank"]:
             best[pair_id] = {**row, "_rank": rank}
