@@ -860,7 +860,7 @@ class KnowledgeGraph:
         """Make this graph the build of ``papers``: extract what is new, link everything, refill the store."""
         from kg.extraction import EXTRACTOR_VERSION
         from kg.link import link
-        from kg.pipeline import BuildReport, extract_papers, for_extraction, graph_from_linked
+        from kg.pipeline import BuildReport, extract_papers, for_extraction, graph_from_linked, young_gc_only
 
         def text_of(paper: Paper) -> tuple[str, str]:
             read = for_extraction(paper)
@@ -868,13 +868,14 @@ class KnowledgeGraph:
 
         todo = [p for p in papers.values() if text_of(p) not in self._extracted]
         options: dict[str, Any] = {"cache_dir": cache_dir} if cache_dir is not None else {}
-        for extraction in extract_papers(todo, profile=self._profile, jobs=jobs, **options):
-            self._extracted[text_of(extraction.paper)] = extraction.entities
-        self._extracted = {text_of(p): self._extracted[text_of(p)] for p in papers.values()}
-        extractions = [PaperExtraction(paper=for_extraction(p), entities=self._extracted[text_of(p)])
-                       for p in papers.values()]
-        linked = link(extractions, self._overrides)
-        built = graph_from_linked(papers, linked, BuildReport(papers=len(papers)))
+        with young_gc_only():
+            for extraction in extract_papers(todo, profile=self._profile, jobs=jobs, **options):
+                self._extracted[text_of(extraction.paper)] = extraction.entities
+            self._extracted = {text_of(p): self._extracted[text_of(p)] for p in papers.values()}
+            extractions = [PaperExtraction(paper=for_extraction(p), entities=self._extracted[text_of(p)])
+                           for p in papers.values()]
+            linked = link(extractions, self._overrides)
+            built = graph_from_linked(papers, linked, BuildReport(papers=len(papers)))
         self.store = built.store
         self._records = built._records
         self.__dict__.pop("_canonical", None)  # any cache of the old store's serialisation

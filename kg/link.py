@@ -158,6 +158,8 @@ _NORMALISED: dict[str, str] = {}
 
 def _clean(name: str) -> str:
     """NFKC, ASCII dashes, Greek letters spelled out, accents dropped, stripped."""
+    if name.isascii():  # every step below leaves ASCII as it is (most names: skip the per-character pass)
+        return name.strip()
     s = unicodedata.normalize("NFKC", name).translate(_DASH_TABLE).translate(_GREEK_TABLE)
     s = unicodedata.normalize("NFKD", s)
     return "".join(c for c in s if not unicodedata.combining(c)).strip()
@@ -1010,7 +1012,8 @@ def link(extractions: Iterable[PaperExtraction], overrides: Path | None = None) 
         if len(rs) == 1:
             e = rs[0].entity
             ms = e.mentions
-            mentions = ms if all(_mention_order(a) < _mention_order(b) for a, b in zip(ms, ms[1:])) else tuple(
+            mentions = ms if len(ms) < 2 or all(
+                _mention_order(a) < _mention_order(b) for a, b in zip(ms, ms[1:])) else tuple(
                 sorted(set(ms), key=_mention_order))
             name = e.name
         else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import os
 import time
 from collections import Counter
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 MAX_EXTRACT_CHARS = 100_000
 #: Fresh extraction results are written to the cache in transactions of this many papers.
 CACHE_WRITE_BATCH = 500
+#: While a build pauses the automatic GC, young objects are collected by hand every this many papers.
+YOUNG_GC_PAPERS = 1_000
 
 Sources = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
@@ -178,6 +182,8 @@ def extract_papers(
                         pending.clear()
             if progress is not None:
                 progress(done)
+            if done % YOUNG_GC_PAPERS == 0 and not gc.isenabled():
+                gc.collect(1)  # the extractor's cyclic garbage (docs and their spans) is young
             yield PaperExtraction(paper=paper, entities=decode_entities(data))
         if cache is not None and pending:
             cache.put_many(pending)
@@ -250,19 +256,38 @@ def build(
 
     report = BuildReport()
     clock = _Clock(report)
-    papers = read_corpus(sources, fmt=fmt, columns=columns, report=report, on_problem=on_problem)
-    clock.lap("read")
-    total = len(papers)
-    extractions = extract_papers(
-        papers.values(), profile=profile, jobs=jobs, cache_dir=cache_dir, dask=dask, batch_size=batch_size,
-        report=report, progress=(lambda done: progress(done, total)) if progress else None,
-    )
-    # extraction streams into linking: only linking's compact records are held, never all extractions
-    linked = link(extractions, Path(overrides) if overrides else None)
-    clock.lap("extract+link")
-    graph = graph_from_linked(papers, linked, report, store_path=store_path)
-    clock.lap("graph")
+    with young_gc_only():
+        papers = read_corpus(sources, fmt=fmt, columns=columns, report=report, on_problem=on_problem)
+        clock.lap("read")
+        total = len(papers)
+        extractions = extract_papers(
+            papers.values(), profile=profile, jobs=jobs, cache_dir=cache_dir, dask=dask, batch_size=batch_size,
+            report=report, progress=(lambda done: progress(done, total)) if progress else None,
+        )
+        # extraction streams into linking: only linking's compact records are held, never all extractions
+        linked = link(extractions, Path(overrides) if overrides else None)
+        clock.lap("extract+link")
+        graph = graph_from_linked(papers, linked, report, store_path=store_path)
+        clock.lap("graph")
     return graph
+
+
+@contextlib.contextmanager
+def young_gc_only() -> Iterator[None]:
+    """Pause Python's automatic cyclic GC for a build; :func:`extract_papers` collects young objects by hand.
+
+    A build holds millions of long-lived records (papers, mentions, links). Every automatic
+    full collection walks all of them again, which doubled the time of linking 75K papers
+    (40 s against 20 s). Young collections every :data:`YOUNG_GC_PAPERS` papers still free
+    the extractor's cyclic garbage, and survivors are promoted and not walked again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def graph_from_linked(

@@ -58,7 +58,10 @@ def write_exports(
     if "jsonld" in wanted:
         written["jsonld"] = write_jsonld(graph, out / "graph.jsonld")
     if wanted & {"csv", "html"}:
-        tables = _stream_tables(graph, out if "csv" in wanted else None, keep="html" in wanted, written=written)
+        from kg.pipeline import young_gc_only
+
+        with young_gc_only():  # a million table rows are long-lived objects, not cyclic garbage
+            tables = _stream_tables(graph, out if "csv" in wanted else None, keep="html" in wanted, written=written)
         if "csv" in wanted:
             written["cooccurrence"] = write_cooccurrence(graph.cooccurrence, out / "cooccurrence.csv")
     if "graphml" in wanted:
