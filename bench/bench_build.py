@@ -109,12 +109,10 @@ def lean_ntriples(graph, path: Path) -> Path:
 def timed_exports(graph, out: Path, html: bool, all_formats: bool = False, lean: bool = False) -> dict[str, float]:
     """Write each export of :func:`kg.export.write_exports` separately and time it.
 
-    Turtle, N-Triples, the CSV tables and HTML always; JSON-LD and GraphML with ``all_formats``;
-    with ``lean`` only :func:`lean_ntriples`.
+    Turtle, the CSV tables and HTML (what ``kg build`` writes by default); N-Triples, JSON-LD
+    and GraphML too with ``all_formats``; with ``lean`` only :func:`lean_ntriples`.
     """
-    from kg.export import write_csv_tables, write_jsonld, write_ntriples
-    from kg.export.tables import TABLES, write_graphml
-    from kg.graph import write_turtle
+    from kg.export import write_exports
 
     out.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
@@ -125,31 +123,24 @@ def timed_exports(graph, out: Path, html: bool, all_formats: bool = False, lean:
         seconds["ntriples_lean_peak_rss_mb"] = peak_rss_mb()[0]
         return seconds
 
-    def run(name, fn):
+    def run(name, formats):
         t = time.perf_counter()
         try:
-            result = fn()
+            write_exports(graph, out, formats=formats)  # exactly what `kg build` writes, one format at a time
         except Exception as exc:  # noqa: BLE001  (a broken export is reported, the others still run)
             seconds[name] = f"error: {type(exc).__name__}: {exc}"[:200]
-            return None
+            return
         seconds[name] = round(time.perf_counter() - t, 2)
         seconds[name + "_peak_rss_mb"] = peak_rss_mb()[0]
-        return result
 
-    run("turtle", lambda: write_turtle(graph, out / "graph.ttl"))
-    run("ntriples", lambda: write_ntriples(graph, out / "graph.nt"))
+    run("turtle", ["ttl"])
     if all_formats:
-        run("jsonld", lambda: write_jsonld(graph, out / "graph.jsonld"))
-    tables = run("tables", lambda: {name: getattr(graph, name) for name in TABLES})
-    if tables is None:
-        return seconds
-    run("csv", lambda: write_csv_tables(tables, out, cooccurrence=graph.cooccurrence))
-    if all_formats:
-        run("graphml", lambda: write_graphml(graph, out / "graph.graphml"))
+        run("ntriples", ["nt"])
+        run("jsonld", ["jsonld"])
+        run("graphml", ["graphml"])
+    run("csv", ["csv"])
     if html:
-        from kg.export.html import write_html
-
-        run("html", lambda: write_html(tables["papers"], tables["entities"], tables["links"], tables["mentions"], out))
+        run("html", ["html"])
     return seconds
 
 
@@ -159,7 +150,7 @@ def build_once(inputs: list[Path], args, out: Path, cache: Path | None, label: s
     sampler = RssSampler()
     started = time.perf_counter()
     graph = build([str(p) for p in inputs], profile=args.profile, jobs=args.jobs, cache_dir=cache, dask=args.dask,
-                  batch_size=args.batch_size)
+                  batch_size=args.batch_size)  # incremental store in the cache above 20K papers, as `kg build`
     build_s = time.perf_counter() - started
     report = graph.report
     stage_peaks = sampler.peaks(started, report.seconds)
@@ -188,6 +179,7 @@ def build_once(inputs: list[Path], args, out: Path, cache: Path | None, label: s
         "links": report.links,
         "mentions": report.mentions,
         "triples": report.triples,
+        "store_update": report.store_update,
         "peak_rss_mb": peak_rss_mb()[0],
         "peak_rss_child_mb": peak_rss_mb()[1],
     }

@@ -112,13 +112,16 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Extract every paper again; neither read nor write the cache.")
 @click.option("--dask", metavar="ADDRESS", default=None,
               help="Extract on a Dask cluster: 'local' or a scheduler address such as tcp://host:8786.")
+@click.option("--incremental/--no-incremental", default=None,
+              help="Keep the store in the cache folder and update only what changed on the next build "
+                   "(default: on above 20,000 papers, when the cache is used).")
 @click.option("--no-html", is_flag=True, help="Skip the HTML explorer.")
 @click.option("--formats", default="ttl,csv,html", show_default=True,
               help="Comma-separated exports: ttl, csv, html, nt (N-Triples), jsonld, graphml; or 'all'.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str | None, profile: str, jobs: int,
-          overrides: Path | None, cache_dir: Path | None, no_cache: bool, dask: str | None, no_html: bool,
-          formats: str, quiet: bool) -> None:
+          overrides: Path | None, cache_dir: Path | None, no_cache: bool, dask: str | None, incremental: bool | None,
+          no_html: bool, formats: str, quiet: bool) -> None:
     """Read papers from INPUT files or folders and write the knowledge graph to OUT.
 
     INPUT may be Hugging Face daily-papers pages saved as text, JSON or JSONL (arXiv
@@ -137,7 +140,8 @@ def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str 
     try:
         graph = build_graph(list(inputs), fmt=fmt, columns=_parse_columns(columns), profile=profile, jobs=jobs,
                             overrides=overrides, on_problem=problems, progress=_progress(quiet),
-                            cache_dir=None if no_cache else (cache_dir or out_dir / ".kg-cache"), dask=dask)
+                            cache_dir=None if no_cache else (cache_dir or out_dir / ".kg-cache"), dask=dask,
+                            incremental=False if no_cache else incremental)
         written = graph.save(out_dir, html=not no_html, formats=chosen)
     except InputError as exc:
         _fail(str(exc))

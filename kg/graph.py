@@ -126,6 +126,13 @@ def paper_triples(paper: Paper) -> Iterator[ox.Quad]:
         yield ox.Quad(s, KGO.inputId, _text(paper.input_id))
 
 
+#: Every predicate :func:`paper_triples` uses (a paper's own data, not its links to entities).
+PAPER_PREDICATES = frozenset({
+    RDF_TYPE, KGO.key, DCTERMS.title, DCTERMS.abstract, DCTERMS.date, KGO.authorName, KGO.authorCount,
+    KGO.upvotes, KGO.organisation, SCHEMA.url, KGO.arxivId, KGO.doi, KGO.category, KGO.source, KGO.inputId,
+})
+
+
 def entity_triples(entity: CanonicalEntity, paper_count: int) -> Iterator[ox.Quad]:
     s = entity_iri(entity.key)
     yield ox.Quad(s, RDF_TYPE, KGO[entity.type])
@@ -507,6 +514,12 @@ class KnowledgeGraph:
         """
         if self._cooccurrence is not None:
             return self._cooccurrence
+        linked = self.__dict__.get("linked")
+        if linked is not None:  # a build's graph: counted from its linked corpus, once, when first asked
+            from kg.link import cooccurrence
+
+            self._cooccurrence = cooccurrence(linked)
+            return self._cooccurrence
         from collections import Counter
         from itertools import combinations
 
@@ -595,15 +608,19 @@ class KnowledgeGraph:
         where the queries over a large on-disk store take minutes); a loaded graph, or one
         whose store was changed since, answers from the store.
         """
+        return self.table_source()(name)
+
+    def table_source(self) -> Callable[[str], Iterator[tuple]]:
+        """The function :meth:`table_rows` uses now: over the build's records while the store is unchanged."""
         records = self.__dict__.get("_records")
         if records is not None and records[3] == len(self.store):
-            return corpus_table_rows(records[0], records[1], records[2], name)
-        return table_rows(self.store, name)
+            return lambda name: corpus_table_rows(records[0], records[1], records[2], name)
+        return lambda name: table_rows(self.store, name)
 
     def keep_records(self, papers: Mapping[str, Paper], entities: Mapping[str, CanonicalEntity],
-                     links: Sequence[Link]) -> None:
-        """Remember the records the store was just filled from, to answer :meth:`table_rows` from them."""
-        self._records = (papers, entities, links, len(self.store))
+                     links: Sequence[Link], size: int | None = None) -> None:
+        """Remember the records the store was just filled from (``size`` triples), for :meth:`table_rows`."""
+        self._records = (papers, entities, links, len(self.store) if size is None else size)
 
     @property
     def papers(self) -> pd.DataFrame:
@@ -880,7 +897,7 @@ class KnowledgeGraph:
         self._records = built._records
         self.__dict__.pop("_canonical", None)  # any cache of the old store's serialisation
         self.extractor_version = EXTRACTOR_VERSION
-        self.cooccurrence = built.cooccurrence
+        self._cooccurrence = None  # counted from the new linked corpus when first asked for
         self.linked = linked
         self.report = built.report
 

@@ -84,9 +84,10 @@ def _stream_tables(graph: KnowledgeGraph, out: Path | None, *, keep: bool, writt
     from kg.graph import TABLE_COLUMNS, table_frame
 
     kept: dict[str, pd.DataFrame] = {}
+    source = graph.table_source()
     for name in TABLES:
         columns = TABLE_COLUMNS[name]
-        rows: Iterator[tuple] = graph.table_rows(name)
+        rows: Iterator[tuple] = source(name)
         held: list[tuple] = []
         picker = EvidencePicker()
         if keep:

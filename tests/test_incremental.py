@@ -1,0 +1,159 @@
+"""Incremental builds: the store kept in the cache folder is updated in place, to the same triples as a fresh build."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg import pipeline
+from kg.cli import main
+from kg.incremental import UNITS_FILE
+
+
+@pytest.fixture
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+def _fresh(paths: list[Path]) -> bytes:
+    return pipeline.build(paths, profile="fast").canonical_ntriples()
+
+
+def _incremental(paths: list[Path], cache: Path):
+    return pipeline.build(paths, profile="fast", cache_dir=cache, incremental=True)
+
+
+@pytest.fixture(scope="module")
+def pages(seeds: Path) -> list[Path]:
+    found = sorted(seeds.glob("*.txt"))
+    assert len(found) == 5
+    return found
+
+
+def _jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_adding_papers_updates_the_store_to_the_fresh_build(pages, tmp_path):
+    cache = tmp_path / "cache"
+    first = _incremental(pages[:3], cache)
+    assert first.report.store_update["full"] == 1
+    assert first.canonical_ntriples() == _fresh(pages[:3])
+    del first
+    second = _incremental(pages, cache)
+    update = second.report.store_update
+    assert update["full"] == 0
+    report = second.report
+    every_unit = 1 + report.papers + sum(report.entity_types.values()) + report.links
+    assert 0 < update["deleted_units"] < update["inserted_units"] < every_unit * 0.6
+    assert second.canonical_ntriples() == _fresh(pages)
+    assert len(second) == second.report.triples
+
+
+def test_one_more_paper_rewrites_only_its_own_units_and_its_entities(pages, tmp_path):
+    cache = tmp_path / "cache"
+    _incremental(pages[:3], cache)
+    one = _jsonl(tmp_path / "one.jsonl", [{"id": "2401.00001", "title": "GPT-4 on GSM8K",
+                                           "abstract": "We evaluate GPT-4 and Llama 2 on GSM8K and MMLU."}])
+    graph = _incremental([*pages[:3], one], cache)
+    update = graph.report.store_update
+    # the paper, its links and the entities whose paper counts changed (a few more if a label vote flips)
+    assert update["full"] == 0 and 3 <= update["inserted_units"] <= 30 and update["deleted_units"] <= 20
+    assert graph.canonical_ntriples() == _fresh([*pages[:3], one])
+
+
+def test_merges_that_change_with_new_papers_rewrite_the_old_links(tmp_path):
+    """A new paper defines an acronym: old papers' bare uses now join its node, under a new key."""
+    cache = tmp_path / "cache"
+    old = _jsonl(tmp_path / "old.jsonl", [
+        {"id": "2401.00001", "title": "Tuning with XYZO", "abstract": "We apply XYZO to GSM8K and report accuracy."},
+        {"id": "2401.00002", "title": "XYZO at scale", "abstract": "XYZO is evaluated on MMLU."},
+    ])
+    new = _jsonl(tmp_path / "new.jsonl", [
+        {"id": "2401.00003", "title": "Extreme yield zero-order optimisation",
+         "abstract": "We propose extreme yield zero-order optimization (XYZO), evaluated on GSM8K."},
+    ])
+    first = _incremental([old], cache)
+    keys_before = set(first.entities["key"])
+    del first
+    second = _incremental([old, new], cache)
+    assert second.report.store_update["full"] == 0
+    assert second.canonical_ntriples() == _fresh([old, new])
+    assert set(second.entities["key"]) != keys_before
+
+
+def test_removed_and_changed_papers_leave_no_trace(pages, tmp_path):
+    cache = tmp_path / "cache"
+    edited = _jsonl(tmp_path / "e.jsonl", [{"id": "2401.00001", "title": "BERT on SQuAD",
+                                            "abstract": "We fine-tune BERT on SQuAD."}])
+    _incremental([*pages, edited], cache)
+    _jsonl(edited, [{"id": "2401.00001", "title": "RoBERTa on SQuAD", "abstract": "We fine-tune RoBERTa on SQuAD."}])
+    changed = _incremental([pages[0], edited], cache)
+    assert changed.report.store_update["full"] == 0 and changed.report.store_update["deleted_units"] > 100
+    assert changed.canonical_ntriples() == _fresh([pages[0], edited])
+
+
+def test_an_interrupted_update_is_followed_by_a_full_refill(pages, tmp_path):
+    cache = tmp_path / "cache"
+    _incremental(pages[:2], cache)
+    (cache / UNITS_FILE).unlink()  # what a build killed during the update leaves
+    again = _incremental(pages[:3], cache)
+    assert again.report.store_update["full"] == 1
+    assert again.canonical_ntriples() == _fresh(pages[:3])
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01."])
+def test_damaged_fingerprints_mean_a_full_refill(pages, tmp_path, damage):
+    cache = tmp_path / "cache"
+    _incremental(pages[:2], cache)
+    (cache / UNITS_FILE).write_bytes(damage)
+    again = _incremental(pages[:2], cache)
+    assert again.report.store_update["full"] == 1
+    assert again.canonical_ntriples() == _fresh(pages[:2])
+
+
+def test_a_store_that_does_not_match_its_fingerprints_is_refilled(pages, tmp_path):
+    import pyoxigraph as ox
+
+    cache = tmp_path / "cache"
+    graph = _incremental(pages[:2], cache)
+    graph.store.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:y"), ox.Literal("stray")))
+    graph.store.flush()
+    del graph
+    again = _incremental(pages[:2], cache)
+    assert again.report.store_update["full"] == 1
+    assert again.canonical_ntriples() == _fresh(pages[:2])
+
+
+def test_a_new_extractor_version_rewrites_everything(pages, tmp_path, monkeypatch):
+    import kg.extraction
+
+    cache = tmp_path / "cache"
+    _incremental(pages[:2], cache)
+    monkeypatch.setattr(kg.extraction, "EXTRACTOR_VERSION", "kg-extract-test-9")
+    again = _incremental(pages[:2], cache)
+    assert again.report.store_update["full"] == 0
+    assert again.canonical_ntriples() == _fresh(pages[:2])
+    assert b"kg-extract-test-9" in again.canonical_ntriples()
+    assert b"kg-extractor" not in again.canonical_ntriples().replace(b"kg-extract-test-9", b"")
+
+
+def test_cli_incremental_rebuild_writes_the_same_exports(pages, tmp_path, runner):
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    first = runner.invoke(main, ["build", *map(str, pages[:3]), "-o", str(out), "--profile", "fast", "--incremental",
+                                 "--formats", "ttl,csv", "-q"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(main, ["build", *map(str, pages), "-o", str(out), "--profile", "fast", "--incremental",
+                                 "--formats", "ttl,csv", "-q"])
+    assert again.exit_code == 0, again.output
+    assert (out / ".kg-cache" / "store").is_dir()
+    whole = runner.invoke(main, ["build", *map(str, pages), "-o", str(fresh), "--profile", "fast", "--no-cache",
+                                 "--formats", "ttl,csv", "-q"])
+    assert whole.exit_code == 0, whole.output
+    for name in ("graph.ttl", "papers.csv", "entities.csv", "links.csv", "mentions.csv", "cooccurrence.csv"):
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
