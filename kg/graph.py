@@ -1169,7 +1169,9 @@ def sorted_ntriples_file(store: ox.Store) -> Iterator[Path]:
 
     ``LC_ALL=C sort`` orders bytes exactly as Python's ``sorted`` on ``bytes`` does, so
     the file matches :func:`canonical_ntriples` line for line, and it sorts gigabytes in
-    bounded memory. Without a ``sort`` program it falls back to sorting in memory.
+    bounded memory (a 512 MB buffer: on the 3.2 GB dump of 75K papers, ``-S 25%`` took 28 s
+    and 4.2 GB, ``-S 512M`` 21 s and 0.5 GB). Without a ``sort`` program it falls back to
+    sorting in memory.
     """
     import shutil
     import subprocess
@@ -1182,7 +1184,7 @@ def sorted_ntriples_file(store: ox.Store) -> Iterator[Path]:
         sort = shutil.which("sort")
         if sort is not None:
             env = {**os.environ, "LC_ALL": "C"}
-            subprocess.run([sort, "-u", "-S", "25%", "-T", str(folder), "-o", str(ordered), str(unsorted)],
+            subprocess.run([sort, "-u", "-S", "512M", "-T", str(folder), "-o", str(ordered), str(unsorted)],
                            check=True, env=env)
         else:
             lines = sorted(set(unsorted.read_bytes().splitlines()) - {b""})
