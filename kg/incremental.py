@@ -1,7 +1,7 @@
 """Incremental store updates: a rebuild changes only the parts of the graph that changed.
 
 A build with a cache folder can keep its Oxigraph store on disk there (``store/``) with a
-fingerprint of every *unit* of the graph (``store-units.pickle``): a paper's metadata, an
+fingerprint of every *unit* of the graph (``store-units.json.z``): a paper's metadata, an
 entity node, a paper → entity link with its mentions, the extractor agent. The next build
 links the whole corpus again (linking is global: a new paper can change which names merge,
 an entity's label, its key), fingerprints the new units, and then only
@@ -20,8 +20,9 @@ refills the store from scratch.
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 import shutil
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from kg.model import CanonicalEntity, Link, Paper
 #: Bump when the triples a unit gives change shape, so old fingerprints are not trusted.
 STATE_FORMAT = 1
 STORE_FOLDER = "store"
-UNITS_FILE = "store-units.pickle"
+UNITS_FILE = "store-units.json.z"
 
 Unit = tuple[str, ...]
 
@@ -79,7 +80,8 @@ def fill_store(
     """Open (or create) the on-disk store in ``folder``/``store`` and make it hold exactly this corpus.
 
     Returns the store and what was done: ``{"deleted_units": n, "inserted_units": n,
-    "full": 0 or 1}``. With no trustworthy fingerprints from the last build, the store is
+    "full": 0 or 1}``. With no trustworthy fingerprints from the last build, or when more
+    than :data:`REFILL_SHARE` of the units changed (a refill is then faster), the store is
     emptied and filled in full.
     """
     from kg.graph import corpus_triples
@@ -87,37 +89,61 @@ def fill_store(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     store_dir, units_file = folder / STORE_FOLDER, folder / UNITS_FILE
+    try:
+        store = ox.Store(str(store_dir))
+    except OSError as exc:  # RocksDB's lock: another graph (this process or another) has this store open
+        raise StoreInUse(f"{store_dir}: the store is open elsewhere ({exc})") from exc
     new = unit_fingerprints(papers, entities, links, extractor_version)
-    old, old_size = _read_units(units_file)
+    old, old_size = read_units(units_file)
     units_file.unlink(missing_ok=True)  # from here until the write below, the store is in flux
-    if old is None:
-        shutil.rmtree(store_dir, ignore_errors=True)
-    store = ox.Store(str(store_dir))
-    if old is not None and len(store) != old_size:
-        store.clear()
+    stale: list[Unit] = []
+    fresh: list[Unit] = []
+    if old is not None and len(store) == old_size:
+        stale = [u for u, fp in old.items() if new.get(u) != fp]
+        fresh = [u for u, fp in new.items() if old.get(u) != fp]
+        if len(stale) + len(fresh) > REFILL_SHARE * len(new):
+            old = None
+    else:
         old = None
     if old is None:
+        del store  # closes it, so its folder can go
+        shutil.rmtree(store_dir, ignore_errors=True)
+        store = ox.Store(str(store_dir))
         store.bulk_extend(corpus_triples(papers, entities, links, extractor_version))
         stats = {"full": 1, "deleted_units": 0, "inserted_units": len(new)}
     else:
-        stale = [u for u, fp in old.items() if new.get(u) != fp]
-        fresh = [u for u, fp in new.items() if old.get(u) != fp]
         touched_papers = _delete_units(store, stale)
         store.extend(_unit_triples(fresh, touched_papers, papers, entities, links, extractor_version))
         stats = {"full": 0, "deleted_units": len(stale), "inserted_units": len(fresh)}
     store.flush()
-    write_atomic(units_file, pickle.dumps((STATE_FORMAT, len(store), new), protocol=pickle.HIGHEST_PROTOCOL))
+    write_units(units_file, new, len(store))
     return store, stats
 
 
-def _read_units(path: Path) -> tuple[dict[Unit, bytes] | None, int]:
+class StoreInUse(OSError):
+    """The kept store is open in another graph or process; the build must not touch it."""
+
+
+#: Above this share of changed units, refilling the store beats updating it in place.
+REFILL_SHARE = 0.3
+
+
+def write_units(path: Path, units: Mapping[Unit, bytes], triples: int) -> None:
+    """Write the fingerprints (with the store's triple count) atomically, as compressed JSON."""
+    payload = {"format": STATE_FORMAT, "triples": triples,
+               "units": [[*unit, fp.hex()] for unit, fp in units.items()]}
+    write_atomic(path, zlib.compress(json.dumps(payload, separators=(",", ":")).encode("utf-8"), 1))
+
+
+def read_units(path: Path) -> tuple[dict[Unit, bytes] | None, int]:
+    """The fingerprints and triple count :func:`write_units` wrote; ``(None, 0)`` if missing or unreadable."""
     try:
-        fmt, size, units = pickle.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
+        payload = json.loads(zlib.decompress(path.read_bytes()))
+        if payload["format"] != STATE_FORMAT:
+            return None, 0
+        return {tuple(row[:-1]): bytes.fromhex(row[-1]) for row in payload["units"]}, int(payload["triples"])
+    except (OSError, zlib.error, ValueError, TypeError, KeyError, IndexError):
         return None, 0
-    if fmt != STATE_FORMAT or not isinstance(units, dict):
-        return None, 0
-    return units, size
 
 
 def _delete_units(store: ox.Store, units: Iterable[Unit]) -> set[str]:

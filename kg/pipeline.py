@@ -320,13 +320,17 @@ def graph_from_linked(
     from kg.extraction import EXTRACTOR_VERSION
     from kg.graph import KnowledgeGraph
 
+    graph = None
     if incremental_dir is not None:
-        from kg.incremental import fill_store
+        from kg.incremental import StoreInUse, fill_store
 
-        store, report.store_update = fill_store(incremental_dir, papers, linked.entities, linked.links,
-                                                EXTRACTOR_VERSION)
-        graph = KnowledgeGraph(store, extractor_version=EXTRACTOR_VERSION)
-    else:
+        try:
+            store, report.store_update = fill_store(incremental_dir, papers, linked.entities, linked.links,
+                                                    EXTRACTOR_VERSION)
+            graph = KnowledgeGraph(store, extractor_version=EXTRACTOR_VERSION)
+        except StoreInUse:  # e.g. the last build's graph is still held: build this one apart, touch nothing
+            report.store_update = {"full": 1, "deleted_units": 0, "inserted_units": 0, "store_in_use": 1}
+    if graph is None:
         if store_path is None and len(papers) > LARGE_CORPUS_PAPERS:
             store_path = _temporary_store()
         graph = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION,

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import pytest
 
 from kg import pipeline
 from kg.cli import main
+from kg import incremental
 from kg.incremental import UNITS_FILE
+
+
+@pytest.fixture(autouse=True)
+def update_in_place_whatever_the_change(monkeypatch):
+    """The seeds are small: adding a page changes most units. These tests check the in-place
+    update itself, so it is used whatever the share of change (see the refill test)."""
+    monkeypatch.setattr(incremental, "REFILL_SHARE", float("inf"))
 
 
 @pytest.fixture
@@ -41,18 +50,25 @@ def _jsonl(path: Path, records: list[dict]) -> Path:
 
 def test_adding_papers_updates_the_store_to_the_fresh_build(pages, tmp_path):
     cache = tmp_path / "cache"
-    first = _incremental(pages[:3], cache)
+    first = _incremental(pages[:4], cache)
     assert first.report.store_update["full"] == 1
-    assert first.canonical_ntriples() == _fresh(pages[:3])
+    assert first.canonical_ntriples() == _fresh(pages[:4])
     del first
     second = _incremental(pages, cache)
     update = second.report.store_update
     assert update["full"] == 0
-    report = second.report
-    every_unit = 1 + report.papers + sum(report.entity_types.values()) + report.links
-    assert 0 < update["deleted_units"] < update["inserted_units"] < every_unit * 0.6
+    assert 0 < update["deleted_units"] < update["inserted_units"]
     assert second.canonical_ntriples() == _fresh(pages)
     assert len(second) == second.report.triples
+
+
+def test_adding_much_more_than_there_was_refills_the_store(pages, tmp_path, monkeypatch):
+    monkeypatch.setattr(incremental, "REFILL_SHARE", 0.3)
+    cache = tmp_path / "cache"
+    _incremental(pages[:1], cache)
+    graph = _incremental(pages, cache)
+    assert graph.report.store_update["full"] == 1
+    assert graph.canonical_ntriples() == _fresh(pages)
 
 
 def test_one_more_paper_rewrites_only_its_own_units_and_its_entities(pages, tmp_path):
@@ -93,9 +109,13 @@ def test_removed_and_changed_papers_leave_no_trace(pages, tmp_path):
                                             "abstract": "We fine-tune BERT on SQuAD."}])
     _incremental([*pages, edited], cache)
     _jsonl(edited, [{"id": "2401.00001", "title": "RoBERTa on SQuAD", "abstract": "We fine-tune RoBERTa on SQuAD."}])
-    changed = _incremental([pages[0], edited], cache)
+    changed = _incremental([*pages[1:], edited], cache)  # one page fewer, one paper edited
     assert changed.report.store_update["full"] == 0 and changed.report.store_update["deleted_units"] > 100
-    assert changed.canonical_ntriples() == _fresh([pages[0], edited])
+    assert changed.canonical_ntriples() == _fresh([*pages[1:], edited])
+    del changed  # closes its store
+    mostly_gone = _incremental([pages[0], edited], cache)
+    assert mostly_gone.report.store_update["full"] == 0, mostly_gone.report.store_update
+    assert mostly_gone.canonical_ntriples() == _fresh([pages[0], edited])
 
 
 def test_an_interrupted_update_is_followed_by_a_full_refill(pages, tmp_path):
@@ -107,7 +127,8 @@ def test_an_interrupted_update_is_followed_by_a_full_refill(pages, tmp_path):
     assert again.canonical_ntriples() == _fresh(pages[:3])
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01."])
+@pytest.mark.parametrize("damage", [b"", b"not zlib", zlib.compress(b"{}"), zlib.compress(b"[1]"),
+                                    zlib.compress(b'{"format": 1, "triples": 5, "units": [["paper"]]}')])
 def test_damaged_fingerprints_mean_a_full_refill(pages, tmp_path, damage):
     cache = tmp_path / "cache"
     _incremental(pages[:2], cache)
@@ -157,3 +178,17 @@ def test_cli_incremental_rebuild_writes_the_same_exports(pages, tmp_path, runner
     assert whole.exit_code == 0, whole.output
     for name in ("graph.ttl", "papers.csv", "entities.csv", "links.csv", "mentions.csv", "cooccurrence.csv"):
         assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_a_store_still_open_in_another_graph_is_left_alone(pages, tmp_path):
+    cache = tmp_path / "cache"
+    held = _incremental(pages[:2], cache)
+    before = held.canonical_ntriples()
+    other = _incremental(pages[:3], cache)  # the store is locked by `held`: built apart, nothing touched
+    assert other.report.store_update.get("store_in_use") == 1
+    assert other.canonical_ntriples() == _fresh(pages[:3])
+    assert held.canonical_ntriples() == before == _fresh(pages[:2])
+    del held, other
+    again = _incremental(pages[:3], cache)  # the kept store and its fingerprints are still those of pages[:2]
+    assert again.report.store_update["full"] == 0
+    assert again.canonical_ntriples() == _fresh(pages[:3])
