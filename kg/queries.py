@@ -31,8 +31,9 @@ import pyoxigraph as ox
 
 from kg.graph import python_value
 from kg.model import ENTITY_TYPES
+from kg.vocab import ONTOLOGY_DIR
 
-QUERY_DIR = Path(__file__).resolve().parent.parent / "ontology" / "queries"
+QUERY_DIR = ONTOLOGY_DIR / "queries"
 KGO_NS = "https://w3id.org/kg-ml/ontology#"
 KINDS = ("string", "integer", "iri", "type")
 

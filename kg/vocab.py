@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+def _ontology_dir() -> Path:
+    """``ontology/`` beside the package in a checkout (editable install), else ``kg/ontology`` of a wheel."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "ontology"
+    return checkout if (checkout / "kg.ttl").is_file() else here / "ontology"
+
+
+ONTOLOGY_DIR = _ontology_dir()
 ONTOLOGY_FILE = ONTOLOGY_DIR / "kg.ttl"
 
 KGO_NS = "https://w3id.org/kg-ml/ontology#"

@@ -167,3 +167,24 @@ def test_related_papers_prefers_rare_shared_entities():
     related = graph.related_papers("arxiv:2401.00001")
     assert related["key"].tolist()[0] == "arxiv:2402.00003"  # shares LoRA, Llama-2 and MMLU
     assert related["score"].is_monotonic_decreasing
+
+
+def test_an_installed_wheel_layout_finds_the_ontology_inside_the_package(tmp_path):
+    """A wheel ships ontology/ as kg/ontology/ (pyproject package-dir); vocab and queries look there."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    site = tmp_path / "site"
+    shutil.copytree(root / "kg", site / "kg", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "ontology", site / "kg" / "ontology")
+    code = ("import kg.vocab, kg.queries; print(kg.vocab.ONTOLOGY_DIR); print(len(kg.queries.list_queries())); "
+            "print(kg.vocab.KGO.Paper.value)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": ""},
+                          capture_output=True, text=True, check=True)
+    folder, count, paper = done.stdout.split()
+    assert Path(folder) == site / "kg" / "ontology"
+    assert int(count) == len(list((root / "ontology" / "queries").glob("*.rq"))) > 10
+    assert paper == "https://w3id.org/kg-ml/ontology#Paper"
