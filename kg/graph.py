@@ -505,6 +505,8 @@ class KnowledgeGraph:
         self._extracted: dict[tuple[str, str], tuple[ExtractedEntity, ...]] = {}
         self._profile = "accurate"
         self._overrides: Path | None = None
+        self._cache_dir: str | os.PathLike[str] | None = None  # the build's extraction cache, reused by add
+        self._incremental_dir: str | os.PathLike[str] | None = None  # where the build keeps this graph's store
 
     @property
     def cooccurrence(self) -> dict[tuple[str, str], int]:
@@ -846,7 +848,7 @@ class KnowledgeGraph:
             self._overrides = Path(overrides)
         previous = getattr(self, "report", None)
         merged = merge_papers([*self._stored_papers(), *new])
-        self._relink(merged, jobs=jobs, cache_dir=cache_dir)
+        self._relink(merged, jobs=jobs, cache_dir=cache_dir if cache_dir is not None else self._cache_dir)
         if previous is not None:
             self.report.records += previous.records
             self.report.problems[:0] = previous.problems
@@ -856,6 +858,9 @@ class KnowledgeGraph:
 
     def _stored_papers(self) -> list[Paper]:
         """The papers of the store, as :class:`~kg.model.Paper` records (by IRI order)."""
+        records = self.__dict__.get("_records")
+        if records is not None and records[3] == len(self.store):
+            return sorted(records[0].values(), key=lambda p: paper_iri(p.key).value)  # what the store holds
         single = {DCTERMS.title: "title", DCTERMS.abstract: "abstract", DCTERMS.date: "date",
                   KGO.authorCount: "author_count", KGO.upvotes: "upvotes", KGO.organisation: "organisation",
                   SCHEMA.url: "url", KGO.arxivId: "arxiv_id", KGO.doi: "doi", KGO.inputId: "input_id"}
@@ -892,7 +897,12 @@ class KnowledgeGraph:
             extractions = [PaperExtraction(paper=for_extraction(p), entities=self._extracted[text_of(p)])
                            for p in papers.values()]
             linked = link(extractions, self._overrides)
-            built = graph_from_linked(papers, linked, BuildReport(papers=len(papers)))
+            report = BuildReport(papers=len(papers))
+            if self._incremental_dir is not None:  # the build keeps this store: update it in place
+                built = graph_from_linked(papers, linked, report, incremental_dir=self._incremental_dir,
+                                          store=self.store)
+            else:
+                built = graph_from_linked(papers, linked, report)
         self.store = built.store
         self._records = built._records
         self.__dict__.pop("_canonical", None)  # any cache of the old store's serialisation

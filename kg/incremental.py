@@ -76,23 +76,28 @@ def fill_store(
     entities: Mapping[str, CanonicalEntity],
     links: Sequence[Link],
     extractor_version: str,
+    *,
+    store: ox.Store | None = None,
 ) -> tuple[ox.Store, dict[str, int]]:
     """Open (or create) the on-disk store in ``folder``/``store`` and make it hold exactly this corpus.
 
     Returns the store and what was done: ``{"deleted_units": n, "inserted_units": n,
     "full": 0 or 1}``. With no trustworthy fingerprints from the last build, or when more
     than :data:`REFILL_SHARE` of the units changed (a refill is then faster), the store is
-    emptied and filled in full.
+    emptied and filled in full. ``store`` is that store already open (a graph adding papers
+    to itself); otherwise it is opened here.
     """
     from kg.graph import corpus_triples
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     store_dir, units_file = folder / STORE_FOLDER, folder / UNITS_FILE
-    try:
-        store = ox.Store(str(store_dir))
-    except OSError as exc:  # RocksDB's lock: another graph (this process or another) has this store open
-        raise StoreInUse(f"{store_dir}: the store is open elsewhere ({exc})") from exc
+    held = store is not None
+    if store is None:
+        try:
+            store = ox.Store(str(store_dir))
+        except OSError as exc:  # RocksDB's lock: another graph (this process or another) has this store open
+            raise StoreInUse(f"{store_dir}: the store is open elsewhere ({exc})") from exc
     new = unit_fingerprints(papers, entities, links, extractor_version)
     old, old_size = read_units(units_file)
     units_file.unlink(missing_ok=True)  # from here until the write below, the store is in flux
@@ -106,9 +111,12 @@ def fill_store(
     else:
         old = None
     if old is None:
-        del store  # closes it, so its folder can go
-        shutil.rmtree(store_dir, ignore_errors=True)
-        store = ox.Store(str(store_dir))
+        if held:
+            store.clear()
+        else:
+            del store  # closes it, so its folder can go (faster than deleting millions of triples)
+            shutil.rmtree(store_dir, ignore_errors=True)
+            store = ox.Store(str(store_dir))
         store.bulk_extend(corpus_triples(papers, entities, links, extractor_version))
         stats = {"full": 1, "deleted_units": 0, "inserted_units": len(new)}
     else:

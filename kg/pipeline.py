@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.load import iter_papers, merge_papers
 from kg.model import Paper, PaperExtraction, ReadProblem
@@ -282,6 +282,11 @@ def build(
         graph = graph_from_linked(papers, linked, report, store_path=store_path,
                                   incremental_dir=cache_dir if incremental else None)
         clock.lap("graph")
+    # what KnowledgeGraph.add needs to extend this graph the way it was built
+    graph._profile = profile
+    graph._overrides = Path(overrides) if overrides else None
+    graph._cache_dir = cache_dir
+    graph._incremental_dir = cache_dir if incremental and not report.store_update.get("store_in_use") else None
     return graph
 
 
@@ -310,12 +315,14 @@ def graph_from_linked(
     *,
     store_path: str | os.PathLike[str] | None = None,
     incremental_dir: str | os.PathLike[str] | None = None,
+    store: Any = None,
 ) -> KnowledgeGraph:
     """Fill a graph with linked papers and complete ``report``: the shared tail of a build and of ``add``.
 
     A corpus of more than :data:`LARGE_CORPUS_PAPERS` papers gets an on-disk store when no
     ``store_path`` is given. With ``incremental_dir``, the store kept there by the last build
-    is updated in place (:func:`kg.incremental.fill_store`): only changed parts are rewritten.
+    is updated in place (:func:`kg.incremental.fill_store`): only changed parts are rewritten;
+    ``store`` is that store when the caller already holds it open.
     """
     from kg.extraction import EXTRACTOR_VERSION
     from kg.graph import KnowledgeGraph
@@ -325,9 +332,9 @@ def graph_from_linked(
         from kg.incremental import StoreInUse, fill_store
 
         try:
-            store, report.store_update = fill_store(incremental_dir, papers, linked.entities, linked.links,
-                                                    EXTRACTOR_VERSION)
-            graph = KnowledgeGraph(store, extractor_version=EXTRACTOR_VERSION)
+            kept, report.store_update = fill_store(incremental_dir, papers, linked.entities, linked.links,
+                                                   EXTRACTOR_VERSION, store=store)
+            graph = KnowledgeGraph(kept, extractor_version=EXTRACTOR_VERSION)
         except StoreInUse:  # e.g. the last build's graph is still held: build this one apart, touch nothing
             report.store_update = {"full": 1, "deleted_units": 0, "inserted_units": 0, "store_in_use": 1}
     if graph is None:

@@ -192,3 +192,38 @@ def test_a_store_still_open_in_another_graph_is_left_alone(pages, tmp_path):
     again = _incremental(pages[:3], cache)  # the kept store and its fingerprints are still those of pages[:2]
     assert again.report.store_update["full"] == 0
     assert again.canonical_ntriples() == _fresh(pages[:3])
+
+
+def test_library_add_updates_the_kept_store_in_place_with_the_build_profile(pages, tmp_path):
+    cache = tmp_path / "cache"
+    graph = _incremental(pages[:4], cache)
+    graph.add(pages[4])  # no profile or cache given: those of the build
+    assert graph.report.store_update["full"] == 0
+    assert graph.canonical_ntriples() == _fresh(pages)
+    assert list(graph.table_rows("links")) == list(pipeline.build(pages, profile="fast").table_rows("links"))
+    del graph
+    again = _incremental(pages, cache)  # the kept store and fingerprints now hold all five pages
+    assert again.report.store_update == {"full": 0, "deleted_units": 0, "inserted_units": 0}
+
+
+def test_library_add_to_a_fast_build_keeps_the_fast_profile(tmp_path, monkeypatch):
+    from kg.model import Paper
+
+    graph = pipeline.build(_jsonl(tmp_path / "a.jsonl", [{"id": "2401.00001", "title": "GPT-4 on GSM8K"}]),
+                           profile="fast")
+    profiles: list[str] = []
+    encoded = pipeline._encoded_extractions
+
+    def spy(papers, **options):
+        profiles.append(options["profile"])
+        return encoded(papers, **options)
+
+    monkeypatch.setattr(pipeline, "_encoded_extractions", spy)
+    graph.add([Paper("arxiv:2401.00002", "BERT on SQuAD")])
+    assert profiles == ["fast"]
+    both = _jsonl(tmp_path / "b.jsonl", [{"id": "2401.00001", "title": "GPT-4 on GSM8K"},
+                                         {"id": "2401.00002", "title": "BERT on SQuAD"}])
+    fresh = pipeline.build([both], profile="fast")  # the same papers (their sources differ)
+    for name in ("entities", "links", "mentions"):
+        assert list(graph.table_rows(name)) == list(fresh.table_rows(name)), name
+    assert len(list(graph.table_rows("mentions"))) >= 4
