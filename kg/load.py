@@ -955,10 +955,7 @@ def read_hf_listing(lines: Iterable[tuple[int, str]], path: str, report: Problem
             yield paper
 
     previous_meta: str | None = None
-    for number, raw in lines:
-        line = clean_text(raw)
-        if not line:
-            continue
+    for number, line, following in _with_next_line(lines):
         lower = line.lower()
         if lower.startswith("subscribe") and len(line) > len("subscribe") and line[9].isupper():
             line = line[9:].strip()  # layout B glues the first title to the Subscribe button
@@ -984,7 +981,8 @@ def read_hf_listing(lines: Iterable[tuple[int, str]], path: str, report: Problem
                 continue
             if not seen_paper:
                 continue  # the page's own date above the first paper
-        if pending is not None and not pending.get("abstract") and (len(line) >= _ABSTRACT_MIN or len(line) > _TITLE_MAX):
+        if pending is not None and not pending.get("abstract") and (
+                len(line) >= _ABSTRACT_MIN or _is_hf_meta(following)):  # a short abstract: metadata follows it
             pending["abstract"] = line
             previous_meta = None
             continue
@@ -1005,6 +1003,25 @@ def read_hf_listing(lines: Iterable[tuple[int, str]], path: str, report: Problem
         seen_paper = True
         previous_meta = None
     yield from finish()
+
+
+def _with_next_line(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str, str]]:
+    """Non-blank cleaned lines as ``(number, line, next non-blank line or "")``, still streaming."""
+    held: tuple[int, str] | None = None
+    for number, raw in lines:
+        line = clean_text(raw)
+        if not line:
+            continue
+        if held is not None:
+            yield held[0], held[1], line
+        held = (number, line)
+    if held is not None:
+        yield held[0], held[1], ""
+
+
+def _is_hf_meta(line: str) -> bool:
+    """The author-count, separator or date line that follows a paper's abstract in layout A."""
+    return bool(line) and (line in _HF_SEPARATOR or bool(_HF_AUTHORS.match(line)) or bool(_HF_DATE.match(line)))
 
 
 def _is_org_line(line: str) -> bool:

@@ -272,3 +272,20 @@ def test_csv_column_mapping_naming_an_absent_column_is_reported(data_dir):
     assert [p.title for p in papers] == ['Quoted "Title"']  # the file is still read
     absent = [p for p in problems if "'Sumary'" in p.message]
     assert len(absent) == 1 and absent[0].location == "line 1" and "abstract=Sumary" in absent[0].message
+
+
+def test_listing_short_abstract_followed_by_metadata_stays_the_abstract(tmp_path):
+    page = tmp_path / "listing.txt"
+    page.write_text(
+        "Daily Papers\n\nTiny Paper\n\nWe fine-tune GPT-4 on GSM8K. Short, but an abstract.\n\n  • 2 authors\n·\n"
+        "Nov 25, 2022\n\nLong Paper\n\n" + "A long abstract about models and data. " * 6 + "\n\n  • 3 authors\n·\nJul 22 4\n\n"
+        "Title Only Paper\n\nNext Title Without Metadata\n\n" + "Its abstract is long enough to be read as one. " * 4 + "\n",
+        encoding="utf-8")
+    papers, problems = read(page)
+    assert [p.title for p in papers] == ["Tiny Paper", "Long Paper", "Title Only Paper", "Next Title Without Metadata"]
+    tiny = papers[0]
+    assert tiny.abstract == "We fine-tune GPT-4 on GSM8K. Short, but an abstract." and tiny.author_count == 2
+    assert tiny.date == "2022-11-25"
+    # without metadata after it, a short line after a title is the next title (layout B)
+    assert papers[2].abstract == "" and papers[3].abstract.startswith("Its abstract")
+    assert [p.message for p in problems] == ["title 'Title Only Paper' has no abstract; kept without one"]
