@@ -68,6 +68,16 @@ def _progress(quiet: bool):
     return show
 
 
+def _stages(quiet: bool, started: float):
+    """Tell the user, on stderr, which stage a long build is in and when it began."""
+
+    def show(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.monotonic() - started:6.1f} s] {message}", err=True)
+
+    return show
+
+
 input_args = click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 format_opt = click.option("--format", "fmt", type=click.Choice(FORMATS), help="Force a reader instead of guessing.")
 columns_opt = click.option("--columns", help="CSV/TSV column mapping, e.g. 'title=Title,abstract=Summary'.")
@@ -137,12 +147,13 @@ def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str 
         raise click.BadParameter(f"choose from {', '.join(FORMATS)} or 'all'", param_hint="--formats")
     problems = _Problems(quiet)
     started = time.monotonic()
+    stage = _stages(quiet, started)
     try:
         graph = build_graph(list(inputs), fmt=fmt, columns=_parse_columns(columns), profile=profile, jobs=jobs,
                             overrides=overrides, on_problem=problems, progress=_progress(quiet),
                             cache_dir=None if no_cache else (cache_dir or out_dir / ".kg-cache"), dask=dask,
-                            incremental=False if no_cache else incremental)
-        written = graph.save(out_dir, html=not no_html, formats=chosen)
+                            incremental=False if no_cache else incremental, on_stage=stage)
+        written = graph.save(out_dir, html=not no_html, formats=chosen, on_stage=stage)
     except InputError as exc:
         _fail(str(exc))
     except OSError as exc:

@@ -721,7 +721,8 @@ class KnowledgeGraph:
         frame = pd.DataFrame(rows, columns=["id", "key", "title", "shared", "score", "shared_entities"])
         return frame.sort_values(["score", "key"], ascending=[False, True]).head(top).reset_index(drop=True)
 
-    def save(self, out_dir: str | Path, *, html: bool = True, formats: Iterable[str] | None = None) -> dict[str, Path]:
+    def save(self, out_dir: str | Path, *, html: bool = True, formats: Iterable[str] | None = None,
+             on_stage: Callable[[str], None] | None = None) -> dict[str, Path]:
         """Write the exports into ``out_dir``: by default Turtle, CSV tables and the HTML explorer.
 
         ``formats`` picks from ``ttl``, ``csv``, ``html``, ``nt``, ``jsonld``, ``graphml``
@@ -729,7 +730,8 @@ class KnowledgeGraph:
         """
         from kg.export import DEFAULT_FORMATS, write_exports
 
-        return write_exports(self, out_dir, html=html, formats=DEFAULT_FORMATS if formats is None else formats)
+        return write_exports(self, out_dir, html=html, formats=DEFAULT_FORMATS if formats is None else formats,
+                             on_stage=on_stage)
 
     # -- building from papers, incremental additions ----------------------------
 

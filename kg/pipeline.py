@@ -208,6 +208,7 @@ def build(
     batch_size: int = 64,
     store_path: str | os.PathLike[str] | None = None,
     incremental: bool | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> KnowledgeGraph:
     """Build a :class:`~kg.graph.KnowledgeGraph` from paper files.
 
@@ -249,6 +250,9 @@ def build(
         papers to 75K costs seconds instead of a refill (:mod:`kg.incremental`). Default:
         on when ``cache_dir`` is given and the corpus has more than
         :data:`LARGE_CORPUS_PAPERS` papers. Needs ``cache_dir``; ignores ``store_path``.
+    on_stage
+        Called with a short description as each stage after extraction starts (minutes
+        each on a large corpus: the user sees what the build is doing).
 
     Returns
     -------
@@ -273,8 +277,11 @@ def build(
             report=report, progress=(lambda done: progress(done, total)) if progress else None,
         )
         # extraction streams into linking: only linking's compact records are held, never all extractions
-        linked = link(extractions, Path(overrides) if overrides else None)
+        linked = link(_then(extractions, on_stage, f"linking the entities of {total:,} papers"),
+                      Path(overrides) if overrides else None)
         clock.lap("extract+link")
+        if on_stage is not None:
+            on_stage(f"building the graph of {len(linked.entities):,} entities and {len(linked.links):,} links")
         if incremental is None:
             incremental = cache_dir is not None and len(papers) > LARGE_CORPUS_PAPERS
         if incremental and cache_dir is None:
@@ -288,6 +295,14 @@ def build(
     graph._cache_dir = cache_dir
     graph._incremental_dir = cache_dir if incremental and not report.store_update.get("store_in_use") else None
     return graph
+
+
+def _then(items: Iterable[PaperExtraction], on_stage: Callable[[str], None] | None, message: str
+          ) -> Iterator[PaperExtraction]:
+    """``items``, then ``on_stage(message)`` once they are exhausted."""
+    yield from items
+    if on_stage is not None:
+        on_stage(message)
 
 
 @contextlib.contextmanager

@@ -166,3 +166,16 @@ def test_query_keeps_an_ill_typed_literal_as_text(runner, tmp_path):
     graph.write_text('<urn:a> <urn:n> "many"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
     result = runner.invoke(main, ["query", str(graph), "SELECT ?n WHERE { ?s <urn:n> ?n }", "-f", "csv"])
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "many"]
+
+
+def test_build_tells_which_stage_it_is_in_on_stderr(runner, tmp_path, data_dir):
+    result = runner.invoke(main, ["build", str(data_dir / "papers.json"), "-o", str(tmp_path / "out"),
+                                  "--profile", "fast"])
+    assert result.exit_code == 0, result.output
+    stages = [line.split("] ", 1)[1] for line in result.stderr.splitlines() if line.startswith("[")]
+    assert stages[0].startswith("linking the entities of") and stages[1].startswith("building the graph of")
+    assert stages[2:] == ["writing graph.ttl", "writing the CSV tables", "writing index.html"]
+    assert "writing" not in result.stdout  # the summary stays alone on stdout
+    quiet = runner.invoke(main, ["build", str(data_dir / "papers.json"), "-o", str(tmp_path / "q"), "--profile", "fast",
+                                 "-q"])
+    assert quiet.exit_code == 0 and not [l for l in quiet.stderr.splitlines() if l.startswith("[")]

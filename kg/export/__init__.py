@@ -31,6 +31,7 @@ def write_exports(
     *,
     html: bool = True,
     formats: Iterable[str] = DEFAULT_FORMATS,
+    on_stage: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
     """Write the exports of ``graph`` into ``out_dir`` and return the paths by name.
 
@@ -38,7 +39,7 @@ def write_exports(
     ``mentions.csv``, ``cooccurrence.csv``; ``html``: ``index.html``; ``nt``: ``graph.nt``
     (for bulk loaders of server-grade stores); ``jsonld``: ``graph.jsonld``; ``graphml``:
     ``graph.graphml`` (Gephi, Cytoscape). Each file is written atomically, so an interrupted
-    build leaves the previous export intact.
+    build leaves the previous export intact. ``on_stage`` is told which file is being written.
     """
     from kg.graph import write_turtle
 
@@ -51,13 +52,18 @@ def write_exports(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    stage = on_stage or (lambda message: None)
     if "ttl" in wanted:
+        stage("writing graph.ttl")
         written["turtle"] = write_turtle(graph, out / "graph.ttl")
     if "nt" in wanted:
+        stage("writing graph.nt")
         written["ntriples"] = write_ntriples(graph, out / "graph.nt")
     if "jsonld" in wanted:
+        stage("writing graph.jsonld")
         written["jsonld"] = write_jsonld(graph, out / "graph.jsonld")
     if wanted & {"csv", "html"}:
+        stage("writing the CSV tables" if "csv" in wanted else "collecting the explorer's data")
         from kg.pipeline import young_gc_only
 
         with young_gc_only():  # a million table rows are long-lived objects, not cyclic garbage
@@ -65,10 +71,12 @@ def write_exports(
         if "csv" in wanted:
             written["cooccurrence"] = write_cooccurrence(graph.cooccurrence, out / "cooccurrence.csv")
     if "graphml" in wanted:
+        stage("writing graph.graphml")
         written["graphml"] = write_graphml(graph, out / "graph.graphml")
     if "html" in wanted:
         from kg.export.html import write_html
 
+        stage("writing index.html")
         written["html"] = write_html(tables["papers"], tables["entities"], tables["links"], tables["mentions"], out)
     return written
 
