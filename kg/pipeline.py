@@ -357,7 +357,7 @@ def graph_from_linked(
             store_path = _temporary_store()
         graph = KnowledgeGraph.from_corpus(papers, linked.entities, linked.links, EXTRACTOR_VERSION,
                                            store_path=store_path)
-    report.triples = len(graph)
+    report.triples = report.store_update.get("triples") or len(graph)
     graph.keep_records(papers, linked.entities, linked.links, size=report.triples)
     graph.linked = linked  # the co-occurrence counts come from it when first asked for
     report.entity_types = Counter(e.type for e in linked.entities.values())
