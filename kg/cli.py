@@ -142,6 +142,8 @@ def build(inputs: tuple[str, ...], out_dir: Path, fmt: str | None, columns: str 
 
     from kg.export import FORMATS
 
+    if incremental and no_cache:
+        raise click.UsageError("--incremental keeps the store in the cache folder: it cannot go with --no-cache")
     chosen = list(FORMATS) if formats.strip() == "all" else [f.strip() for f in formats.split(",") if f.strip()]
     if not set(chosen) <= set(FORMATS):
         raise click.BadParameter(f"choose from {', '.join(FORMATS)} or 'all'", param_hint="--formats")

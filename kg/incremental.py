@@ -20,7 +20,9 @@ refills the store from scratch.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import os
 import shutil
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -94,13 +96,12 @@ def fill_store(
     store_dir, units_file = folder / STORE_FOLDER, folder / UNITS_FILE
     held = store is not None
     if store is None:
-        try:
-            store = ox.Store(str(store_dir))
-        except OSError as exc:  # RocksDB's lock: another graph (this process or another) has this store open
-            raise StoreInUse(f"{store_dir}: the store is open elsewhere ({exc})") from exc
+        store = _open(store_dir)
     new = unit_fingerprints(papers, entities, links, extractor_version)
     old, old_size = read_units(units_file)
-    units_file.unlink(missing_ok=True)  # from here until the write below, the store is in flux
+    if units_file.exists():  # from here until the write below, the store is in flux
+        units_file.unlink()
+        _sync_folder(folder)  # the removal must reach the disk before the store changes
     stale: list[Unit] = []
     fresh: list[Unit] = []
     if old is not None and len(store) == old_size:
@@ -129,6 +130,37 @@ def fill_store(
     return store, stats
 
 
+def _open(store_dir: Path) -> ox.Store:
+    """Open the kept store; one RocksDB cannot read (damaged, half-deleted) is replaced by an empty one."""
+    try:
+        return ox.Store(str(store_dir))
+    except OSError as exc:
+        if "lock" in str(exc).lower():  # RocksDB's lock: another graph (this process or another) has it open
+            raise StoreInUse(f"{store_dir}: the store is open elsewhere ({exc})") from exc
+        damaged: Exception = exc
+    except RuntimeError as exc:  # e.g. "Corruption: CURRENT file corrupted"
+        damaged = exc
+    # derived data: start again (no fingerprints match an empty store, so it is filled in full)
+    shutil.rmtree(store_dir, ignore_errors=True)
+    try:
+        return ox.Store(str(store_dir))
+    except (OSError, RuntimeError) as exc:
+        raise OSError(f"{store_dir}: cannot open or recreate the kept store ({damaged}; {exc})") from exc
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class StoreInUse(OSError):
     """The kept store is open in another graph or process; the build must not touch it."""
 
@@ -139,16 +171,30 @@ REFILL_SHARE = 0.3
 
 def write_units(path: Path, units: Mapping[Unit, bytes], triples: int) -> None:
     """Write the fingerprints (with the store's triple count) atomically, as compressed JSON."""
-    payload = {"format": STATE_FORMAT, "triples": triples,
+    payload = {"format": STATE_FORMAT, "code": _triples_code(), "triples": triples,
                "units": [[*unit, fp.hex()] for unit, fp in units.items()]}
     write_atomic(path, zlib.compress(json.dumps(payload, separators=(",", ":")).encode("utf-8"), 1))
+
+
+def _triples_code() -> str:
+    """A hash of the code that turns units into triples: fingerprints of other code are not trusted."""
+    from kg import graph
+
+    try:
+        parts = [inspect.getsource(f) for f in (
+            graph.paper_triples, graph.entity_triples, graph.link_triples, graph.corpus_triples, graph.paper_iri,
+            graph.entity_iri, graph.link_iri, graph.mention_iri, graph.extractor_iri, graph._text, graph._int,
+            graph._decimal, graph.date_literal, graph.relation_name, _unit_triples, _delete_units)]
+    except (OSError, TypeError):  # no source shipped: only STATE_FORMAT guards the fingerprints
+        return ""
+    return hashlib.blake2b("".join(parts).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def read_units(path: Path) -> tuple[dict[Unit, bytes] | None, int]:
     """The fingerprints and triple count :func:`write_units` wrote; ``(None, 0)`` if missing or unreadable."""
     try:
         payload = json.loads(zlib.decompress(path.read_bytes()))
-        if payload["format"] != STATE_FORMAT:
+        if payload["format"] != STATE_FORMAT or payload.get("code") != _triples_code():
             return None, 0
         return {tuple(row[:-1]): bytes.fromhex(row[-1]) for row in payload["units"]}, int(payload["triples"])
     except (OSError, zlib.error, ValueError, TypeError, KeyError, IndexError):

@@ -982,7 +982,10 @@ def read_hf_listing(lines: Iterable[tuple[int, str]], path: str, report: Problem
             if not seen_paper:
                 continue  # the page's own date above the first paper
         if pending is not None and not pending.get("abstract") and (
-                len(line) >= _ABSTRACT_MIN or _is_hf_meta(following)):  # a short abstract: metadata follows it
+                len(line) >= _ABSTRACT_MIN
+                # a short abstract: the paper has no metadata yet and its metadata follows this line
+                or (previous_meta is None and "date" not in pending and "author_count" not in pending
+                    and (_is_hf_meta(following) or _is_org_line(following)))):
             pending["abstract"] = line
             previous_meta = None
             continue

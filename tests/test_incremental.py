@@ -184,7 +184,8 @@ def test_a_store_still_open_in_another_graph_is_left_alone(pages, tmp_path):
     cache = tmp_path / "cache"
     held = _incremental(pages[:2], cache)
     before = held.canonical_ntriples()
-    other = _incremental(pages[:3], cache)  # the store is locked by `held`: built apart, nothing touched
+    with pytest.warns(RuntimeWarning, match="open elsewhere"):
+        other = _incremental(pages[:3], cache)  # the store is locked by `held`: built apart, nothing touched
     assert other.report.store_update.get("store_in_use") == 1
     assert other.canonical_ntriples() == _fresh(pages[:3])
     assert held.canonical_ntriples() == before == _fresh(pages[:2])
@@ -227,3 +228,47 @@ def test_library_add_to_a_fast_build_keeps_the_fast_profile(tmp_path, monkeypatc
     for name in ("entities", "links", "mentions"):
         assert list(graph.table_rows(name)) == list(fresh.table_rows(name)), name
     assert len(list(graph.table_rows("mentions"))) >= 4
+
+
+def test_a_damaged_store_is_rebuilt_not_an_error(pages, tmp_path):
+    cache = tmp_path / "cache"
+    _incremental(pages[:2], cache)
+    (cache / "store" / "CURRENT").write_bytes(b"garbage\n")
+    again = _incremental(pages[:2], cache)
+    assert again.report.store_update["full"] == 1
+    assert again.canonical_ntriples() == _fresh(pages[:2])
+
+
+def test_fingerprints_written_by_other_triple_code_are_not_trusted(pages, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    _incremental(pages[:2], cache)
+    monkeypatch.setattr(incremental, "_triples_code", lambda: "another-version-of-the-code")
+    again = _incremental(pages[:2], cache)
+    assert again.report.store_update["full"] == 1
+
+
+def test_a_store_path_asked_for_is_honoured_even_above_the_large_corpus_size(pages, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "LARGE_CORPUS_PAPERS", 10)
+    graph = pipeline.build(pages[:1], profile="fast", cache_dir=tmp_path / "cache", store_path=tmp_path / "mine")
+    assert (tmp_path / "mine").is_dir() and not (tmp_path / "cache" / "store").exists()
+    assert graph.report.store_update == {}
+    auto = pipeline.build(pages[:1], profile="fast", cache_dir=tmp_path / "cache2")  # > 10 papers: incremental
+    assert auto.report.store_update["full"] == 1 and (tmp_path / "cache2" / "store").is_dir()
+
+
+def test_the_gc_pause_survives_loading_the_spacy_model():
+    """srsly calls gc.enable() while loading the model; the pause is a threshold, so it holds."""
+    import gc
+
+    from kg.nlp import load_english
+
+    before = gc.get_threshold()
+    with pipeline.young_gc_only():
+        load_english()
+        assert gc.get_threshold()[2] > 10**9 and gc.isenabled()
+    assert gc.get_threshold() == before
+
+
+def test_cli_incremental_with_no_cache_is_a_usage_error(pages, tmp_path, runner):
+    result = runner.invoke(main, ["build", str(pages[0]), "-o", str(tmp_path / "o"), "--incremental", "--no-cache"])
+    assert result.exit_code == 2 and "--no-cache" in result.output

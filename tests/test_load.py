@@ -289,3 +289,23 @@ def test_listing_short_abstract_followed_by_metadata_stays_the_abstract(tmp_path
     # without metadata after it, a short line after a title is the next title (layout B)
     assert papers[2].abstract == "" and papers[3].abstract.startswith("Its abstract")
     assert [p.message for p in problems] == ["title 'Title Only Paper' has no abstract; kept without one"]
+
+
+def test_listing_title_only_papers_with_metadata_stay_two_papers(tmp_path):
+    page = tmp_path / "listing.txt"
+    page.write_text("Daily Papers\n\nPaper One About Things\n\n• 3 authors\n·\nJan 5 12\n\n"
+                    "Paper Two About Other Things\n\n• 2 authors\n·\nJan 6 7\n", encoding="utf-8")
+    papers, problems = read(page)
+    assert [(p.title, p.abstract, p.author_count, p.date, p.upvotes) for p in papers] == [
+        ("Paper One About Things", "", 3, "--01-05", 12), ("Paper Two About Other Things", "", 2, "--01-06", 7)]
+    assert len(problems) == 2  # each: a title without an abstract, kept
+
+
+def test_listing_short_abstract_before_an_organisation_line(tmp_path):
+    page = tmp_path / "listing.txt"
+    page.write_text("Daily Papers\n\nTiny Paper\n\nWe fine-tune GPT-4 on GSM8K, briefly.\n\nstanfordnlp Stanford NLP\n"
+                    "·\nNov 25, 2022 5\n", encoding="utf-8")
+    papers, problems = read(page)
+    assert [(p.title, p.abstract, p.organisation, p.date, p.upvotes) for p in papers] == [
+        ("Tiny Paper", "We fine-tune GPT-4 on GSM8K, briefly.", "Stanford NLP", "2022-11-25", 5)]
+    assert problems == []
