@@ -395,6 +395,9 @@ def corpus_table_rows(
     A build keeps its papers and linked corpus, so its tables need no query: over an on-disk
     store of 75K papers the table queries take minutes, this takes seconds. Same values, same
     order (each table query orders its rows totally), checked against the store in the tests.
+    This holds while no two links of a paper share a mention span, as the extractor
+    guarantees: a mention node is named by paper and span, so the store would merge two
+    such mentions into one node and its query would return their cross product.
     """
     iri_of: dict[str, str] = {}
 
