@@ -191,17 +191,29 @@ def corpus_triples(
     """Every triple of a built corpus, as quads of the default graph (unsorted)."""
     links = list(links)
     agent = extractor_iri(extractor_version)
-    yield ox.Quad(agent, RDF_TYPE, PROV.SoftwareAgent)
-    yield ox.Quad(agent, SKOS.prefLabel, _text(f"kg extractor {extractor_version}"))
+    yield from agent_triples(extractor_version)
     for paper in papers.values():
         yield from paper_triples(paper)
-    counts: dict[str, set[str]] = {}
-    for link in links:
-        counts.setdefault(link.entity_key, set()).add(link.paper_key)
+    counts = entity_paper_counts(links)
     for entity in entities.values():
-        yield from entity_triples(entity, len(counts.get(entity.key, ())))
+        yield from entity_triples(entity, counts.get(entity.key, 0))
     for link in links:
         yield from link_triples(link, entities[link.entity_key].type, agent, papers.get(link.paper_key))
+
+
+def agent_triples(extractor_version: str) -> Iterator[ox.Quad]:
+    """The extractor of this version as a ``prov:SoftwareAgent`` (every mention is attributed to it)."""
+    agent = extractor_iri(extractor_version)
+    yield ox.Quad(agent, RDF_TYPE, PROV.SoftwareAgent)
+    yield ox.Quad(agent, SKOS.prefLabel, _text(f"kg extractor {extractor_version}"))
+
+
+def entity_paper_counts(links: Iterable[Link]) -> dict[str, int]:
+    """Number of papers linked to each entity key (``kgo:paperCount``)."""
+    papers: dict[str, set[str]] = {}
+    for link in links:
+        papers.setdefault(link.entity_key, set()).add(link.paper_key)
+    return {key: len(keys) for key, keys in papers.items()}
 
 
 def canonical_ntriples(store: ox.Store) -> bytes:
@@ -421,10 +433,9 @@ def corpus_table_rows(
             row += ["; ".join(dict.fromkeys(v)) for v in (paper.authors, paper.categories, paper.sources)]
             yield _paper_row(row)
     elif name == "entities":
-        counts: dict[str, set[str]] = {}
+        counts = entity_paper_counts(links)
         proposers: dict[str, set[str]] = {}
         for link in links:
-            counts.setdefault(link.entity_key, set()).add(link.paper_key)
             if link.role == "proposed":
                 proposers.setdefault(link.entity_key, set()).add(iri(link.paper_key))
         for key in sorted(entities):
@@ -432,7 +443,7 @@ def corpus_table_rows(
             aliases = "|".join(dict.fromkeys(a for a in e.aliases if a != e.label))
             variant = e.variant_of if e.variant_of in entities else None
             yield _entity_row([e.key, entity_iri(e.key).value, e.type, e.label, aliases,
-                               len(counts.get(key, ())), variant, "; ".join(sorted(proposers.get(key, ())))])
+                               counts.get(key, 0), variant, "; ".join(sorted(proposers.get(key, ())))])
     elif name == "links":
         for link in sorted(links, key=lambda l: (iri(l.paper_key), l.entity_key)):
             e = entities[link.entity_key]
@@ -598,10 +609,6 @@ class KnowledgeGraph:
             columns=["subject", "predicate", "object"],
         )
 
-    def _select(self, query: str) -> pd.DataFrame:
-        result = self.store.query(query, prefixes=PREFIXES)
-        return results_frame(result)
-
     def table(self, name: str) -> pd.DataFrame:
         """Table ``name`` (``papers``, ``entities``, ``links`` or ``mentions``) as a DataFrame."""
         return table_frame(self.table_rows(name), name)
@@ -617,10 +624,15 @@ class KnowledgeGraph:
 
     def table_source(self) -> Callable[[str], Iterator[tuple]]:
         """The function :meth:`table_rows` uses now: over the build's records while the store is unchanged."""
-        records = self.__dict__.get("_records")
-        if records is not None and records[3] == len(self.store):
+        records = self._fresh_records()
+        if records is not None:
             return lambda name: corpus_table_rows(records[0], records[1], records[2], name)
         return lambda name: table_rows(self.store, name)
+
+    def _fresh_records(self) -> tuple[Mapping[str, Paper], Mapping[str, CanonicalEntity], Sequence[Link], int] | None:
+        """The records the store was filled from, unless the store has changed since (its size tells)."""
+        records = self.__dict__.get("_records")
+        return records if records is not None and records[3] == len(self.store) else None
 
     def keep_records(self, papers: Mapping[str, Paper], entities: Mapping[str, CanonicalEntity],
                      links: Sequence[Link], size: int | None = None) -> None:
@@ -863,8 +875,8 @@ class KnowledgeGraph:
 
     def _stored_papers(self) -> list[Paper]:
         """The papers of the store, as :class:`~kg.model.Paper` records (by IRI order)."""
-        records = self.__dict__.get("_records")
-        if records is not None and records[3] == len(self.store):
+        records = self._fresh_records()
+        if records is not None:
             return sorted(records[0].values(), key=lambda p: paper_iri(p.key).value)  # what the store holds
         single = {DCTERMS.title: "title", DCTERMS.abstract: "abstract", DCTERMS.date: "date",
                   KGO.authorCount: "author_count", KGO.upvotes: "upvotes", KGO.organisation: "organisation",

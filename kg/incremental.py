@@ -51,16 +51,14 @@ def unit_fingerprints(
     entities: Mapping[str, CanonicalEntity],
     links: Sequence[Link],
     extractor_version: str,
+    counts: Mapping[str, int],
 ) -> dict[Unit, bytes]:
     """A fingerprint of everything each unit's triples are made from.
 
-    Units: ``("agent",)``, ``("paper", key)``, ``("entity", key)`` (with its paper count)
-    and ``("link", paper key, entity key)`` (with the entity's type and the extractor
-    version, which its triples also carry).
+    Units: ``("agent",)``, ``("paper", key)``, ``("entity", key)`` (with its paper count
+    from ``counts``, :func:`kg.graph.entity_paper_counts`) and ``("link", paper key, entity
+    key)`` (with the entity's type and the extractor version, which its triples also carry).
     """
-    counts: dict[str, int] = {}
-    for link in links:
-        counts[link.entity_key] = counts.get(link.entity_key, 0) + 1  # one link per (paper, entity)
     units: dict[Unit, bytes] = {("agent",): _digest(extractor_version)}
     for paper in papers.values():
         units[("paper", paper.key)] = _digest(paper)
@@ -97,7 +95,10 @@ def fill_store(
     held = store is not None
     if store is None:
         store = _open(store_dir)
-    new = unit_fingerprints(papers, entities, links, extractor_version)
+    from kg.graph import entity_paper_counts
+
+    counts = entity_paper_counts(links)
+    new = unit_fingerprints(papers, entities, links, extractor_version, counts)
     old, old_size = read_units(units_file)
     if units_file.exists():  # from here until the write below, the store is in flux
         units_file.unlink()
@@ -122,7 +123,7 @@ def fill_store(
         stats = {"full": 1, "deleted_units": 0, "inserted_units": len(new)}
     else:
         touched_papers = _delete_units(store, stale)
-        store.extend(_unit_triples(fresh, touched_papers, papers, entities, links, extractor_version))
+        store.extend(_unit_triples(fresh, touched_papers, papers, entities, links, extractor_version, counts))
         stats = {"full": 0, "deleted_units": len(stale), "inserted_units": len(fresh)}
     store.flush()
     stats["triples"] = len(store)  # counting a RocksDB store of 19M triples takes seconds: once, here
@@ -182,7 +183,8 @@ def _triples_code() -> str:
 
     try:
         parts = [inspect.getsource(f) for f in (
-            graph.paper_triples, graph.entity_triples, graph.link_triples, graph.corpus_triples, graph.paper_iri,
+            graph.paper_triples, graph.entity_triples, graph.link_triples, graph.corpus_triples, graph.agent_triples,
+            graph.entity_paper_counts, graph.paper_iri,
             graph.entity_iri, graph.link_iri, graph.mention_iri, graph.extractor_iri, graph._text, graph._int,
             graph._decimal, graph.date_literal, graph.relation_name, _unit_triples, _delete_units)]
     except (OSError, TypeError):  # no source shipped: only STATE_FORMAT guards the fingerprints
@@ -239,23 +241,21 @@ def _unit_triples(
     entities: Mapping[str, CanonicalEntity],
     links: Sequence[Link],
     extractor_version: str,
+    counts: Mapping[str, int],
 ) -> Iterator[ox.Quad]:
     """The triples of ``units``, and again those of every link of a paper whose link triples were deleted.
 
     A mention node is named by its paper and span only, so two links of one paper could
     share one; re-inserting (idempotent) all links of a touched paper restores any such node.
+    ``counts`` are the entities' paper counts.
     """
-    from kg.graph import PROV, RDF_TYPE, SKOS, _text, entity_triples, extractor_iri, link_triples, paper_triples
+    from kg.graph import agent_triples, entity_triples, extractor_iri, link_triples, paper_triples
 
     agent = extractor_iri(extractor_version)
     wanted_links = {(u[1], u[2]) for u in units if u[0] == "link"}
-    counts: dict[str, int] = {}
-    for link in links:
-        counts[link.entity_key] = counts.get(link.entity_key, 0) + 1
     for unit in units:
         if unit[0] == "agent":
-            yield ox.Quad(agent, RDF_TYPE, PROV.SoftwareAgent)
-            yield ox.Quad(agent, SKOS.prefLabel, _text(f"kg extractor {extractor_version}"))
+            yield from agent_triples(extractor_version)
         elif unit[0] == "paper":
             yield from paper_triples(papers[unit[1]])
         elif unit[0] == "entity":

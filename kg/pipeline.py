@@ -306,8 +306,8 @@ def young_gc_only() -> Iterator[None]:
     """Run only Python's young-generation collections during a build: no full collections.
 
     A build holds millions of long-lived records (papers, mentions, links). Every automatic
-    full collection walks all of them again, which doubled the time of linking 75K papers
-    (40 s against 20 s). Young collections still run as usual and free the extractor's
+    full collection walks all of them again, which nearly doubled the time of linking 75K
+    papers (42 s against 26 s). Young collections still run as usual and free the extractor's
     cyclic garbage; their survivors are promoted to the old generation, which is not walked
     until the build ends. (A threshold, not ``gc.disable()``: loading the spaCy model calls
     ``gc.enable()`` inside srsly, which would silently end a pause.)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+
 def _ontology_dir() -> Path:
     """``ontology/`` beside the package in a checkout (editable install), else ``kg/ontology`` of a wheel."""
     here = Path(__file__).resolve().parent
