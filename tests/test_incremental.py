@@ -36,6 +36,12 @@ def _incremental(paths: list[Path], cache: Path):
     return pipeline.build(paths, profile="fast", cache_dir=cache, incremental=True)
 
 
+def _assert_refilled_to_the_fresh_build(paths: list[Path], cache: Path) -> None:
+    again = _incremental(paths, cache)
+    assert again.report.store_update["full"] == 1
+    assert again.canonical_ntriples() == _fresh(paths)
+
+
 @pytest.fixture(scope="module")
 def pages(seeds: Path) -> list[Path]:
     found = sorted(seeds.glob("*.txt"))
@@ -133,9 +139,7 @@ def test_damaged_fingerprints_mean_a_full_refill(pages, tmp_path, damage):
     cache = tmp_path / "cache"
     _incremental(pages[:2], cache)
     (cache / UNITS_FILE).write_bytes(damage)
-    again = _incremental(pages[:2], cache)
-    assert again.report.store_update["full"] == 1
-    assert again.canonical_ntriples() == _fresh(pages[:2])
+    _assert_refilled_to_the_fresh_build(pages[:2], cache)
 
 
 def test_a_store_that_does_not_match_its_fingerprints_is_refilled(pages, tmp_path):
@@ -146,9 +150,7 @@ def test_a_store_that_does_not_match_its_fingerprints_is_refilled(pages, tmp_pat
     graph.store.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:y"), ox.Literal("stray")))
     graph.store.flush()
     del graph
-    again = _incremental(pages[:2], cache)
-    assert again.report.store_update["full"] == 1
-    assert again.canonical_ntriples() == _fresh(pages[:2])
+    _assert_refilled_to_the_fresh_build(pages[:2], cache)
 
 
 def test_a_new_extractor_version_rewrites_everything(pages, tmp_path, monkeypatch):
@@ -234,9 +236,7 @@ def test_a_damaged_store_is_rebuilt_not_an_error(pages, tmp_path):
     cache = tmp_path / "cache"
     _incremental(pages[:2], cache)
     (cache / "store" / "CURRENT").write_bytes(b"garbage\n")
-    again = _incremental(pages[:2], cache)
-    assert again.report.store_update["full"] == 1
-    assert again.canonical_ntriples() == _fresh(pages[:2])
+    _assert_refilled_to_the_fresh_build(pages[:2], cache)
 
 
 def test_fingerprints_written_by_other_triple_code_are_not_trusted(pages, tmp_path, monkeypatch):
